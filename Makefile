@@ -1,0 +1,71 @@
+# Muni: the targets the README uses. `make up` and `make test` install what is missing first.
+PYTHON ?= python3.11
+VENV := .venv
+RASA_VENV := .venv-rasa
+MUNI := $(VENV)/bin/muni
+GATEWAY_STAMP := $(VENV)/.installed
+RASA_STAMP := $(RASA_VENV)/.installed
+SPACY_MODEL := models/spacy-da-lookup/meta.json
+# pytest exits 5 when a selection holds no tests; that is not a failure of the suite.
+PYTEST_OK = || [ $$? -eq 5 ]
+
+.PHONY: install up train shell test lint unit e2e conversation bench bench-cv clean
+
+install: $(GATEWAY_STAMP) $(RASA_STAMP) $(SPACY_MODEL)
+
+$(GATEWAY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade "pip<25"
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	touch $@
+
+# Rasa 3.6.21 on Python 3.11: the verified recipe (docs/install.md), pins in requirements/.
+$(RASA_STAMP): requirements/rasa-deps-py311.txt requirements/rasa-freeze-py311.txt requirements/rasa-extra.txt
+	$(PYTHON) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --upgrade "pip<25"
+	$(RASA_VENV)/bin/pip install -q -r requirements/rasa-deps-py311.txt -c requirements/rasa-freeze-py311.txt
+	$(RASA_VENV)/bin/pip install -q --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	$(RASA_VENV)/bin/pip install -q -r requirements/rasa-extra.txt -c requirements/rasa-freeze-py311.txt
+	touch $@
+
+$(SPACY_MODEL): $(RASA_STAMP)
+	$(RASA_VENV)/bin/python -m muni_rasa.spacy_model models/spacy-da-lookup
+
+up: install
+	$(MUNI) up
+
+train: install
+	$(MUNI) train
+
+shell: install
+	$(MUNI) shell --municipality frederikshavn
+
+lint: $(GATEWAY_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Unit tests of actions, content and the REST channel (Rasa environment).
+unit: install
+	$(RASA_VENV)/bin/python -m pytest -q tests/unit $(PYTEST_OK)
+
+# Data validation, conversation tests (fail on any wrong prediction) and the NLU report.
+conversation: install
+	$(MUNI) train
+	$(MUNI) test
+
+# Gateway and end-to-end tests against the real, running stack (gateway environment).
+e2e: install
+	$(VENV)/bin/python -m pytest -q tests/gateway tests/e2e $(PYTEST_OK)
+
+test: install lint unit conversation e2e
+
+bench: install
+	$(MUNI) bench nlu
+
+# Pipeline comparison by 3-fold cross-validation (docs/nlu-pipeline.md); slow.
+bench-cv: install
+	$(MUNI) bench nlu --folds 3 --latency-requests 0 --config bot/config.yml \
+	  --config bench/configs/spacy_lemma.yml --config bench/configs/diet_transformer.yml
+
+clean:
+	rm -rf $(VENV) $(RASA_VENV) models var reports

@@ -1,0 +1,48 @@
+"""Saying the last answer again ("hvad sagde du?"), which matters most on the phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import content, municipality_for
+
+
+def last_bot_answer(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bot messages of the most recent answered turn before the latest user message."""
+    collected: list[dict[str, Any]] = []
+    seen_latest_user = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            if not seen_latest_user:
+                seen_latest_user = True
+                continue
+            if collected:
+                break
+        elif kind == "bot" and seen_latest_user:
+            collected.append(event)
+    return list(reversed(collected))
+
+
+class ActionRepeat(Action):
+    """Repeat the assistant's last answer (text and buttons, not channel events)."""
+
+    def name(self) -> str:
+        """Action name used in rules."""
+        return "action_repeat"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send the last answer again, or say there is nothing to repeat."""
+        answer = [event for event in last_bot_answer(tracker.events) if event.get("text")]
+        if not answer:
+            dispatcher.utter_message(text=content().message("nothing_to_repeat", municipality_for(tracker)))
+            return []
+        for event in answer:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            dispatcher.utter_message(text=event["text"], buttons=buttons)
+        return []

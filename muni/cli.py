@@ -1,0 +1,194 @@
+"""The ``muni`` command line: up, train, shell, test, bench, content."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from muni import faq_domain
+from muni.config import ConfigError, MuniConfig, load_config
+from muni.paths import BOT_DIR, REPORTS_DIR, REPO_ROOT
+from muni.services import ServiceError, Stack, eprint, latest_model, port_in_use, run_rasa, train
+
+HELD_OUT_NLU = REPO_ROOT / "tests" / "nlu" / "heldout_da.yml"
+CONVERSATION_TESTS = BOT_DIR / "tests"
+
+
+def _model_or_train() -> object:
+    model = latest_model()
+    if model is None:
+        eprint("Ingen model i models/: træner en model først (det tager nogle minutter) …")
+        model = train()
+    return model
+
+
+def cmd_up(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Start action server, Rasa (HTTP API with token) and the gateway's web chat."""
+    from voice_gateway.server import run_gateway
+
+    if not args.no_gateway and port_in_use(config.host, config.gateway_port):
+        raise ServiceError(
+            f"Port {config.gateway_port} er optaget, så gatewayen kan ikke starte. "
+            "Vælg en anden med MUNI_GATEWAY_PORT eller --gateway-port."
+        )
+    model = _model_or_train()
+    stack = Stack(config)
+    try:
+        eprint(f"Starter action-server og Rasa med modellen {model} …")
+        stack.start(model)
+        eprint(
+            "\nAssistenten kører:\n"
+            f"  Web chat (browser):   {config.gateway_url}/\n"
+            f"  Web chat API:         POST {config.gateway_url}/api/chat\n"
+            f"  Rasa REST-kanal:      POST {config.rasa_url}/webhooks/rest/webhook\n"
+            f"  Rasa HTTP API:        {config.rasa_url}/model/parse  (token: MUNI_RASA_TOKEN eller var/rasa_token)\n"
+            "Stop med Ctrl+C.\n"
+        )
+        if args.no_gateway:
+            return _wait_until_stopped(stack)
+        asyncio.run(run_gateway(config, stack))
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+def _wait_until_stopped(stack: Stack) -> int:
+    import time
+
+    while True:
+        failed = stack.failed()
+        if failed:
+            eprint(f"{failed} stoppede uventet.")
+            return 1
+        time.sleep(1)
+
+
+def cmd_train(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Train (or reuse, when nothing changed) the Rasa model."""
+    model = train(force=args.force)
+    eprint(f"Model: {model}")
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Chat with the assistant in the terminal through the REST channel."""
+    from muni.shell import chat_loop
+
+    stack = None
+    if not port_in_use(config.host, config.rasa_port):
+        stack = Stack(config)
+        eprint("Starter assistenten …")
+        stack.start(_model_or_train())
+    try:
+        return chat_loop(config, args.municipality, sys.stdin, sys.stdout)
+    finally:
+        if stack:
+            stack.stop()
+
+
+def cmd_test(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Data validation, conversation tests (failing on any wrong prediction), NLU report."""
+    REPORTS_DIR.mkdir(exist_ok=True)
+    steps = [
+        ("Datavalidering", ["data", "validate", *_data_args(), "--fail-on-warnings"] if args.strict else
+         ["data", "validate", *_data_args()]),
+        ("Samtaletest", ["test", "core", "--stories", str(CONVERSATION_TESTS), "--model", str(_model_or_train()),
+                        "--fail-on-prediction-errors", "--out", str(REPORTS_DIR / "conversation-tests")]),
+    ]  # fmt: skip
+    if not args.skip_nlu_report:
+        steps.append(
+            ("NLU-rapport (tests/nlu/heldout_da.yml)",
+             ["test", "nlu", "--nlu", str(HELD_OUT_NLU), "--model", str(_model_or_train()),
+              "--out", str(REPORTS_DIR / "nlu-heldout")])
+        )  # fmt: skip
+    for title, rasa_args in steps:
+        eprint(f"== {title}")
+        code = run_rasa(rasa_args)
+        if code != 0:
+            eprint(f"{title} fejlede (exit {code}).")
+            return code
+    eprint(f"Alle trin bestået. Rapporter i {REPORTS_DIR}.")
+    return 0
+
+
+def _data_args() -> list[str]:
+    from muni.services import rasa_data_args
+
+    return rasa_data_args()
+
+
+def cmd_bench(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Benchmarks (run in the Rasa environment)."""
+    from muni.bench import run_nlu_bench
+
+    return run_nlu_bench(args, config)
+
+
+def cmd_content(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Regenerate the FAQ part of the domain from content/faq."""
+    changed = faq_domain.sync()
+    eprint("bot/domain/faq_responses.yml " + ("opdateret." if changed else "var allerede opdateret."))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``muni``."""
+    parser = argparse.ArgumentParser(prog="muni", description="Kommunens digitale assistent (Muni).")
+    parser.add_argument("--gateway-port", type=int, help="port for web chat (standard 8080)")
+    parser.add_argument("--rasa-port", type=int, help="port for Rasa (standard 5005)")
+    parser.add_argument("--actions-port", type=int, help="port for action-serveren (standard 5055)")
+    parser.add_argument("--profile", choices=["default", "production"], help="endpoints-profil")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="start assistenten (træner først, hvis der ingen model er)")
+    up.add_argument("--no-gateway", action="store_true", help="start kun Rasa og action-serveren")
+    up.set_defaults(func=cmd_up)
+
+    train_parser = sub.add_parser("train", help="træn modellen")
+    train_parser.add_argument("--force", action="store_true", help="træn selv om intet er ændret")
+    train_parser.set_defaults(func=cmd_train)
+
+    shell = sub.add_parser("shell", help="chat med assistenten i terminalen")
+    shell.add_argument("--municipality", default="", help="kommune-id, fx frederikshavn")
+    shell.set_defaults(func=cmd_shell)
+
+    test = sub.add_parser("test", help="datavalidering, samtaletest og NLU-rapport")
+    test.add_argument("--skip-nlu-report", action="store_true")
+    test.add_argument("--strict", action="store_true", help="fejl også på advarsler fra datavalideringen")
+    test.set_defaults(func=cmd_test)
+
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench", required=True)
+    nlu = bench_sub.add_parser("nlu", help="nøjagtighed (hold-out/krydsvalidering) og /model/parse-latens")
+    nlu.add_argument("--config", action="append", help="pipeline-konfiguration(er) at sammenligne")
+    nlu.add_argument("--folds", type=int, default=1, help="1 = ét 80/20-split; >1 = k-fold krydsvalidering")
+    nlu.add_argument("--test-fraction", type=float, default=0.2)
+    nlu.add_argument("--seed", type=int, default=7)
+    nlu.add_argument("--latency-requests", type=int, default=200, help="0 = spring latensmåling over")
+    nlu.set_defaults(func=cmd_bench)
+
+    content = sub.add_parser("content", help="gendan domænets FAQ-svar fra content/faq")
+    content.set_defaults(func=cmd_content)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``muni`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(
+            gateway_port=args.gateway_port, rasa_port=args.rasa_port,
+            actions_port=args.actions_port, profile=args.profile,
+        )  # fmt: skip
+        return int(args.func(args, config) or 0)
+    except (ConfigError, ServiceError) as error:
+        eprint(f"Fejl: {error}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Extensions loaded into the Rasa server (runs in the Rasa environment)."""

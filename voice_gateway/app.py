@@ -1,0 +1,53 @@
+"""The gateway's aiohttp application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from voice_gateway.keys import RASA_SESSION, SETTINGS
+from voice_gateway.settings import MAX_BODY_BYTES, GatewaySettings
+from voice_gateway.webchat import handle_chat
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+async def _rasa_session(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession() as session:
+        app[RASA_SESSION] = session
+        yield
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness of the gateway itself."""
+    return web.json_response({"status": "ok"})
+
+
+async def chat_page(request: web.Request) -> web.FileResponse:
+    """A minimal chat page for trying the assistant in a browser."""
+    return web.FileResponse(STATIC_DIR / "chat.html")
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler):  # noqa: ANN001, ANN201 - aiohttp middleware signature
+    """Turn unexpected errors and aiohttp's HTTP errors on /api into JSON, never a bare 500 page."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if not request.path.startswith("/api/"):
+            raise
+        return web.json_response({"error": error.reason}, status=error.status)
+
+
+def create_app(settings: GatewaySettings | None = None) -> web.Application:
+    """Build the gateway application."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
+    app[SETTINGS] = settings or GatewaySettings()
+    app.cleanup_ctx.append(_rasa_session)
+    app.router.add_get("/", chat_page)
+    app.router.add_get("/healthz", health)
+    app.router.add_post("/api/chat", handle_chat)
+    return app
