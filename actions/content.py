@@ -1,5 +1,7 @@
-"""The texts of the assistant: one YAML file per FAQ topic in ``content/faq/`` and
-the messages of the custom actions in ``content/messages.yml``.
+"""The texts of the assistant: FAQ answers and the messages of the custom actions.
+
+One YAML file per FAQ topic lives in ``content/faq/``; the messages of the
+custom actions are in ``content/messages.yml``.
 
 Texts may contain placeholders such as ``{municipality_name}`` and ``{phone}``
 that are filled from the municipality profile; a municipality can replace a
@@ -70,6 +72,7 @@ class ContentBase:
     """All FAQ answers (``faq/*.yml``) and action messages (``messages.yml``), validated."""
 
     def __init__(self, folder: Path) -> None:
+        """Load and validate everything under ``folder`` (the ``content/`` directory)."""
         self.answers: dict[str, FaqAnswer] = {}
         self.messages = self._load_messages(folder / "messages.yml")
         for path in sorted((folder / "faq").glob("*.yml")):

@@ -80,7 +80,7 @@ def _find_explicit_date(lowered: str, today: date) -> date | None:
 
 
 def describe_day(day: date, today: date) -> str:
-    """Danish words for ``day`` seen from ``today``: "i dag", "i morgen", "på fredag", …"""
+    """Danish words for ``day`` seen from ``today``: e.g. "i dag", "i morgen", "på fredag"."""
     delta = (day - today).days
     if delta == 0:
         return "i dag"

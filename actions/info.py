@@ -29,8 +29,6 @@ def requested_office_key(tracker: Tracker) -> str | None:
     return office
 
 
-
-
 class ActionOpeningHours(Action):
     """Tell when an office is open today, on the day asked about, and in an ordinary week."""
 
@@ -49,7 +47,8 @@ class ActionOpeningHours(Action):
             dispatcher.utter_message(text=content().message(message, municipality))
             return []
         office = municipality.office(key)
-        dispatcher.utter_message(text=opening_hours_answer(municipality, office, tracker.latest_message.get("text") or ""))
+        text = tracker.latest_message.get("text") or ""
+        dispatcher.utter_message(text=opening_hours_answer(municipality, office, text))
         return []
 
 
@@ -99,5 +98,6 @@ class ActionContactInfo(Action):
             dispatcher.utter_message(text=content().message(message, municipality))
             return []
         office = municipality.office(key)
-        dispatcher.utter_message(text=contact_answer(municipality, office, tracker.latest_message.get("text") or ""))
+        text = tracker.latest_message.get("text") or ""
+        dispatcher.utter_message(text=contact_answer(municipality, office, text))
         return []

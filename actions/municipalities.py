@@ -192,6 +192,7 @@ class MunicipalityRegistry:
     """All municipality profiles found in a folder, looked up by id."""
 
     def __init__(self, folder: Path) -> None:
+        """Load and validate every ``*.yml`` profile in ``folder``."""
         self.folder = folder
         self._profiles: dict[str, Municipality] = {}
         for path in sorted(folder.glob("*.yml")):

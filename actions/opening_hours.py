@@ -76,7 +76,8 @@ def describe_today(municipality: Municipality, office: Office, now: datetime) ->
         if clock < interval.opens:
             first = interval is intervals[0]
             verb = "åbner i dag" if first else "holder lukket lige nu og åbner igen i dag"
-            return f"{office.name} {verb} {format_clock(interval.opens)} og har åbent til {format_clock(interval.closes)}."
+            opens, closes = format_clock(interval.opens), format_clock(interval.closes)
+            return f"{office.name} {verb} {opens} og har åbent til {closes}."
         if clock < interval.closes:
             return f"{office.name} har åbent i dag til {format_clock(interval.closes)}."
     return f"{office.name} har lukket for i dag. {_reopens(municipality, office, today, today)}"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from muni import faq_domain
 from muni.config import ConfigError, MuniConfig, load_config
-from muni.paths import BOT_DIR, REPORTS_DIR, REPO_ROOT
+from muni.paths import BOT_DIR, REPO_ROOT, REPORTS_DIR
 from muni.services import ServiceError, Stack, eprint, latest_model, port_in_use, run_rasa, train
 
 HELD_OUT_NLU = REPO_ROOT / "tests" / "nlu" / "heldout_da.yml"
@@ -67,7 +67,7 @@ def _wait_until_stopped(stack: Stack) -> int:
         time.sleep(1)
 
 
-def cmd_train(args: argparse.Namespace, config: MuniConfig) -> int:
+def cmd_train(args: argparse.Namespace, _config: MuniConfig) -> int:
     """Train (or reuse, when nothing changed) the Rasa model."""
     model = train(force=args.force)
     eprint(f"Model: {model}")
@@ -90,7 +90,7 @@ def cmd_shell(args: argparse.Namespace, config: MuniConfig) -> int:
             stack.stop()
 
 
-def cmd_test(args: argparse.Namespace, config: MuniConfig) -> int:
+def cmd_test(args: argparse.Namespace, _config: MuniConfig) -> int:
     """Data validation, conversation tests (failing on any wrong prediction), NLU report."""
     REPORTS_DIR.mkdir(exist_ok=True)
     steps = [
@@ -128,7 +128,7 @@ def cmd_bench(args: argparse.Namespace, config: MuniConfig) -> int:
     return run_nlu_bench(args, config)
 
 
-def cmd_content(args: argparse.Namespace, config: MuniConfig) -> int:
+def cmd_content(_args: argparse.Namespace, _config: MuniConfig) -> int:
     """Regenerate the FAQ part of the domain from content/faq."""
     changed = faq_domain.sync()
     eprint("bot/domain/faq_responses.yml " + ("opdateret." if changed else "var allerede opdateret."))

@@ -13,9 +13,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from muni import faq_domain
 from muni.config import MuniConfig
 from muni.paths import BOT_DIR, CONTENT_DIR, MODELS_DIR, NLU_DIR, RASA_BIN, REPO_ROOT, VAR_DIR
-from muni import faq_domain
 
 RASA_START_TIMEOUT_S = 240
 ACTIONS_START_TIMEOUT_S = 60
@@ -28,9 +28,7 @@ class ServiceError(RuntimeError):
 def require_rasa_env() -> None:
     """Fail clearly when the Rasa environment has not been installed."""
     if not RASA_BIN.exists():
-        raise ServiceError(
-            f"Rasa-miljøet mangler ({RASA_BIN.parent.parent}). Kør 'make install' først."
-        )
+        raise ServiceError(f"Rasa-miljøet mangler ({RASA_BIN.parent.parent}). Kør 'make install' først.")
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -88,7 +86,7 @@ def run_rasa(args: list[str], config: MuniConfig | None = None) -> int:
     """Run a Rasa command in the Rasa environment from the repository root."""
     require_rasa_env()
     faq_domain.sync()
-    return subprocess.call([str(RASA_BIN), *args], cwd=REPO_ROOT, env=rasa_env(config))
+    return subprocess.call([str(RASA_BIN), *args], cwd=REPO_ROOT, env=rasa_env(config))  # noqa: S603 - our rasa binary
 
 
 def train(force: bool = False) -> Path:
@@ -125,6 +123,7 @@ class Stack:
     """The running action server and Rasa server of one ``muni up``."""
 
     config: MuniConfig
+    endpoints_file: Path | None = None
     processes: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
 
     def start(self, model: Path) -> None:
@@ -144,7 +143,7 @@ class Stack:
                 str(RASA_BIN), "run", "--enable-api", "--auth-token", self.config.rasa_token,
                 "--model", str(model), "--port", str(self.config.rasa_port),
                 "--interface", self.config.host,
-                "--endpoints", str(self.config.endpoints_file),
+                "--endpoints", str(self.endpoints_file or self.config.endpoints_file),
                 "--credentials", str(BOT_DIR / "credentials.yml"),
             ],
             cwd=REPO_ROOT, env=env, start_new_session=True,

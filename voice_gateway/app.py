@@ -32,7 +32,7 @@ async def chat_page(request: web.Request) -> web.FileResponse:
 
 
 @web.middleware
-async def json_errors(request: web.Request, handler):  # noqa: ANN001, ANN201 - aiohttp middleware signature
+async def json_errors(request: web.Request, handler):
     """Turn unexpected errors and aiohttp's HTTP errors on /api into JSON, never a bare 500 page."""
     try:
         return await handler(request)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,5 +61,5 @@ async def send_message(
             if response.status >= 400:
                 raise RasaUnavailable(f"Rasa refused the message: HTTP {response.status}")
             return BotReply.from_rest(await response.json(content_type=None))
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+    except (TimeoutError, aiohttp.ClientError, ValueError) as error:
         raise RasaUnavailable(str(error) or type(error).__name__) from error

@@ -135,7 +135,9 @@ async def test_clarify_offers_the_likely_topics_as_buttons(dispatcher) -> None:
     [message] = dispatcher.messages
     assert [b["title"] for b in message["buttons"]] == ["Åbningstider", "Pas", "Kørekort"]
     assert [b["payload"] for b in message["buttons"]] == [
-        "/opening_hours", '/faq{"faq_topic": "pas"}', '/faq{"faq_topic": "koerekort"}'
+        "/opening_hours",
+        '/faq{"faq_topic": "pas"}',
+        '/faq{"faq_topic": "koerekort"}',
     ]
 
 
@@ -176,7 +178,10 @@ async def test_handoff_emits_event_with_summary(dispatcher, fixed_now) -> None:
     assert handoff["reason"] == "citizen_request"
     assert handoff["municipality"] == "frederikshavn"
     assert handoff["topics"] == ["faq/pas", "opening_hours"]
-    assert handoff["summary"] == "Borgeren har spurgt om: Pas, Åbningstider. 4 beskeder fra borgeren, heraf 1 som assistenten ikke forstod."
+    assert (
+        handoff["summary"]
+        == "Borgeren har spurgt om: Pas, Åbningstider. 4 beskeder fra borgeren, heraf 1 som assistenten ikke forstod."
+    )
     assert handoff["last_question"] == "blablabla"
 
 
@@ -201,7 +206,10 @@ async def test_repeat_says_the_last_answer_again(dispatcher) -> None:
         user_event("hvad sagde du", "repeat"),
     ]  # fmt: skip
     await run(ActionRepeat(), make_tracker(events), dispatcher)
-    assert [(m["text"], m["buttons"]) for m in dispatcher.messages] == [("Mener du et af disse?", buttons), ("Anden del", [])]
+    assert [(m["text"], m["buttons"]) for m in dispatcher.messages] == [
+        ("Mener du et af disse?", buttons),
+        ("Anden del", []),
+    ]
 
 
 async def test_repeat_twice_repeats_the_same(dispatcher) -> None:
@@ -234,10 +242,12 @@ async def test_session_start_keeps_previous_municipality() -> None:
 
 @pytest.mark.parametrize(
     ("entities", "expected"),
-    [([{"entity": "service", "value": "laege"}], "MinLæge"),
-     ([{"entity": "service", "value": "jobcenter"}], "98 45 90 00"),
-     ([], "jobnet.dk"),
-     ([{"entity": "office", "value": "borgerservice"}], "frederikshavn.dk")],
+    [
+        ([{"entity": "service", "value": "laege"}], "MinLæge"),
+        ([{"entity": "service", "value": "jobcenter"}], "98 45 90 00"),
+        ([], "jobnet.dk"),
+        ([{"entity": "office", "value": "borgerservice"}], "frederikshavn.dk"),
+    ],
 )
 async def test_appointment_requests_say_where_to_book(dispatcher, entities, expected) -> None:
     event = user_event("book en tid", "book_appointment", entities=entities, metadata={"municipality": "frederikshavn"})

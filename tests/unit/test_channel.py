@@ -27,11 +27,16 @@ def test_malformed_bodies_are_refused_with_a_reason(body: object, error: str) ->
 
 
 def test_valid_body_keeps_metadata_and_channel() -> None:
-    error, fields = validate_body({"sender": "CA123", "message": "hej", "metadata": {"municipality": "aarhus"},
-                                   "input_channel": "phone"})
+    error, fields = validate_body(
+        {"sender": "CA123", "message": "hej", "metadata": {"municipality": "aarhus"}, "input_channel": "phone"}
+    )
     assert error is None
-    assert fields == {"sender": "CA123", "message": "hej", "metadata": {"municipality": "aarhus"},
-                      "input_channel": "phone"}
+    assert fields == {
+        "sender": "CA123",
+        "message": "hej",
+        "metadata": {"municipality": "aarhus"},
+        "input_channel": "phone",
+    }
 
 
 def test_missing_message_counts_as_empty() -> None:

@@ -36,8 +36,12 @@ def test_find_day(text: str, expected: date | None) -> None:
 
 @pytest.mark.parametrize(
     ("day", "words"),
-    [(MONDAY, "i dag"), (date(2026, 12, 1), "i morgen"), (date(2026, 12, 4), "på fredag"),
-     (date(2026, 12, 8), "tirsdag den 8. december")],
+    [
+        (MONDAY, "i dag"),
+        (date(2026, 12, 1), "i morgen"),
+        (date(2026, 12, 4), "på fredag"),
+        (date(2026, 12, 8), "tirsdag den 8. december"),
+    ],
 )
 def test_describe_day(day: date, words: str) -> None:
     assert describe_day(day, MONDAY) == words

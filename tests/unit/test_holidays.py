@@ -7,8 +7,14 @@ from actions.holidays import danish_holidays, easter_sunday, holiday_name
 
 @pytest.mark.parametrize(
     ("year", "easter"),
-    [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)), (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28)),
-     (2038, date(2038, 4, 25)), (2000, date(2000, 4, 23))],
+    [
+        (2024, date(2024, 3, 31)),
+        (2025, date(2025, 4, 20)),
+        (2026, date(2026, 4, 5)),
+        (2027, date(2027, 3, 28)),
+        (2038, date(2038, 4, 25)),
+        (2000, date(2000, 4, 23)),
+    ],
 )
 def test_easter_sunday(year: int, easter: date) -> None:
     assert easter_sunday(year) == easter

@@ -77,5 +77,5 @@ def test_file_name_must_match_id(tmp_path: Path) -> None:
 
 def test_generic_profile_is_required(tmp_path: Path) -> None:
     (tmp_path / "aarhus.yml").write_text((FOLDER / "aarhus.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(MunicipalityConfigError, match="_generic.yml mangler"):
+    with pytest.raises(MunicipalityConfigError, match=r"_generic\.yml mangler"):
         MunicipalityRegistry(tmp_path)

@@ -27,9 +27,15 @@ def at(iso: str) -> datetime:
         ("2026-12-05T11:00", "Borgerservice har lukket i dag. Der er åbent igen på mandag fra kl. 10 til kl. 15."),
         # 23 December is an extra closed day in Frederikshavn, then Christmas
         ("2026-12-23T11:00", "Borgerservice har lukket i dag. Der er åbent igen på mandag fra kl. 10 til kl. 15."),
-        ("2026-12-24T09:00", "Borgerservice har lukket i dag (juleaftensdag). Der er åbent igen på mandag fra kl. 10 til kl. 15."),
+        (
+            "2026-12-24T09:00",
+            "Borgerservice har lukket i dag (juleaftensdag). Der er åbent igen på mandag fra kl. 10 til kl. 15.",
+        ),
         # Good Friday 2027 (26 March), Easter Monday 29 March
-        ("2027-03-26T10:30", "Borgerservice har lukket i dag (langfredag). Der er åbent igen på tirsdag fra kl. 10 til kl. 15."),
+        (
+            "2027-03-26T10:30",
+            "Borgerservice har lukket i dag (langfredag). Der er åbent igen på tirsdag fra kl. 10 til kl. 15.",
+        ),
     ],
 )
 def test_today_in_frederikshavn(now: str, expected: str) -> None:
