@@ -1,1 +1,11 @@
-"""Custom actions of the Muni citizen assistant (run by the rasa-sdk action server)."""
+"""Custom actions of the Muni citizen assistant (run by the rasa-sdk action server).
+
+Content and municipality profiles are loaded and validated when the action server
+starts, so a malformed file stops it at once with a message naming file and field,
+instead of failing later in a conversation.
+"""
+
+from actions.context import content, registry
+
+registry()
+content()

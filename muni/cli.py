@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -35,6 +36,7 @@ def cmd_up(args: argparse.Namespace, config: MuniConfig) -> int:
         )
     model = _model_or_train()
     stack = Stack(config)
+    _stop_on_signals()
     try:
         eprint(f"Starter action-server og Rasa med modellen {model} …")
         stack.start(model)
@@ -54,6 +56,16 @@ def cmd_up(args: argparse.Namespace, config: MuniConfig) -> int:
         return 0
     finally:
         stack.stop()
+
+
+def _stop_on_signals() -> None:
+    """Turn SIGTERM (systemd, docker stop) and SIGINT into KeyboardInterrupt, also in the background."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
 
 
 def _wait_until_stopped(stack: Stack) -> int:

@@ -77,6 +77,7 @@ def rasa_env(config: MuniConfig | None = None) -> dict[str, str]:
     )
     if config:
         env["MUNI_ACTIONS_URL"] = config.actions_url
+        env["SANIC_HOST"] = config.host  # the action server's listen address (rasa-sdk reads it)
         if config.default_municipality:
             env["MUNI_DEFAULT_MUNICIPALITY"] = config.default_municipality
     return env

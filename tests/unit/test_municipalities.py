@@ -79,3 +79,23 @@ def test_generic_profile_is_required(tmp_path: Path) -> None:
     (tmp_path / "aarhus.yml").write_text((FOLDER / "aarhus.yml").read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(MunicipalityConfigError, match=r"_generic\.yml mangler"):
         MunicipalityRegistry(tmp_path)
+
+
+def test_broken_profile_stops_the_action_server_at_start(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(REPO_ROOT / "content", tmp_path / "content")
+    profile = tmp_path / "content" / "municipalities" / "aarhus.yml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace('"10:00-15:00"', '"10-15"'), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", "import actions"],
+        cwd=REPO_ROOT,
+        env={"MUNI_CONTENT_DIR": str(tmp_path / "content"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "aarhus.yml: offices.borgerservice.friday: '10-15' er ikke på formen 10:00-15:00" in result.stderr
