@@ -166,6 +166,17 @@ def parse_latency(model_path: Path, requests: int, port: int = 5099) -> dict[str
         server.wait(timeout=30)
 
 
+def quiet_rasa_logs() -> None:
+    """Keep Rasa to warnings: at debug level it logs every parsed text."""
+    import logging
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 def main() -> int:
     """Entry point: python -m muni_rasa.bench_nlu --config bot/config.yml ..."""
     parser = argparse.ArgumentParser()
@@ -177,6 +188,7 @@ def main() -> int:
     parser.add_argument("--heldout", default=str(REPO_ROOT / "tests" / "nlu" / "heldout_da.yml"))
     parser.add_argument("--out", default=str(REPO_ROOT / "reports"))
     args = parser.parse_args()
+    quiet_rasa_logs()
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
