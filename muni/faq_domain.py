@@ -33,7 +33,8 @@ def faq_topics(content_dir: Path = CONTENT_DIR) -> dict[str, str]:
 def render_domain(topics: dict[str, str]) -> str:
     """The YAML text of the generated domain file."""
     responses = {f"utter_faq/{topic}": [{"text": f"[{title}]"}] for topic, title in topics.items()}
-    body = yaml.safe_dump({"version": "3.1", "responses": responses}, allow_unicode=True, sort_keys=True)
+    domain = {"version": "3.1", "intents": [{"faq": {"is_retrieval_intent": True}}], "responses": responses}
+    body = yaml.safe_dump(domain, allow_unicode=True, sort_keys=False)
     return HEADER + body
 
 

@@ -74,6 +74,12 @@ def test_heldout_set_is_disjoint_from_training() -> None:
 
 
 def test_domain_declares_every_taxonomy_intent() -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO_ROOT))
+    from muni.faq_domain import sync
+
+    sync()  # the faq retrieval intent is declared in the generated faq_responses.yml
     declared = set()
     for path in (REPO_ROOT / "bot" / "domain").glob("*.yml"):
         for intent in yaml.safe_load(path.read_text(encoding="utf-8")).get("intents", []) or []:
