@@ -63,6 +63,11 @@ def post_json(url: str, body: Any, raw: bytes | None = None) -> tuple[int, Any]:
             return error.code, payload.decode(errors="replace")
 
 
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return json.loads(reply.read())
+
+
 def get_status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=30) as reply:
