@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from muni import faq_domain
 from muni.config import ConfigError, MuniConfig, load_config
@@ -123,8 +125,25 @@ def cmd_test(args: argparse.Namespace, _config: MuniConfig) -> int:
         if code != 0:
             eprint(f"{title} fejlede (exit {code}).")
             return code
+    if not args.skip_nlu_report and not nlu_quality_gate(REPORTS_DIR / "nlu-heldout", args.min_accuracy):
+        return 1
     eprint(f"Alle trin bestået. Rapporter i {REPORTS_DIR}.")
     return 0
+
+
+def nlu_quality_gate(report_dir: Path, minimum: float) -> bool:
+    """Print the held-out NLU figures; False when intent or FAQ-topic accuracy is below ``minimum``."""
+    intents = json.loads((report_dir / "intent_report.json").read_text(encoding="utf-8"))
+    topics = json.loads((report_dir / "response_selection_report.json").read_text(encoding="utf-8"))
+    intent_accuracy, topic_accuracy = intents["accuracy"], topics["accuracy"]
+    eprint(
+        f"NLU på tests/nlu/heldout_da.yml: intent-nøjagtighed {intent_accuracy:.3f}, "
+        f"makro-F1 {intents['macro avg']['f1-score']:.3f}, FAQ-emne-nøjagtighed {topic_accuracy:.3f}"
+    )
+    if min(intent_accuracy, topic_accuracy) < minimum:
+        eprint(f"NLU-kvaliteten er under grænsen {minimum:.2f}: se {report_dir}.")
+        return False
+    return True
 
 
 def _data_args() -> list[str]:
@@ -171,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="datavalidering, samtaletest og NLU-rapport")
     test.add_argument("--skip-nlu-report", action="store_true")
     test.add_argument("--strict", action="store_true", help="fejl også på advarsler fra datavalideringen")
+    test.add_argument("--min-accuracy", type=float, default=0.85, help="laveste tilladte NLU-nøjagtighed")
     test.set_defaults(func=cmd_test)
 
     bench = sub.add_parser("bench", help="benchmarks")

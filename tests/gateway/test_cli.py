@@ -91,3 +91,12 @@ def test_faq_domain_is_generated_from_content(tmp_path: Path) -> None:
     assert sync(target=target) is False
     text = target.read_text(encoding="utf-8")
     assert "utter_faq/pas:" in text and "utter_faq/vielse:" in text
+
+
+@pytest.mark.parametrize(("intent", "topic", "passes"), [(0.9, 0.95, True), (0.8, 0.95, False), (0.95, 0.7, False)])
+def test_nlu_quality_gate(tmp_path: Path, intent: float, topic: float, passes: bool) -> None:
+    import json
+
+    (tmp_path / "intent_report.json").write_text(json.dumps({"accuracy": intent, "macro avg": {"f1-score": 0.9}}))
+    (tmp_path / "response_selection_report.json").write_text(json.dumps({"accuracy": topic}))
+    assert cli.nlu_quality_gate(tmp_path, 0.85) is passes
