@@ -55,6 +55,23 @@ class Office:
         return self.hours.get(weekday, [])
 
 
+BOOKABLE_SERVICES = ("jobcenter", "laege")
+
+
+@dataclass(frozen=True)
+class BookableService:
+    """A calendar citizens can book meetings in: the jobcentre or a doctor's practice."""
+
+    key: str
+    name: str
+    address: str
+    phone: str
+    slot_minutes: int
+    capacity: int
+    hours: dict[int, list[OpeningInterval]]
+    closed_days: frozenset[date] = frozenset()
+
+
 @dataclass(frozen=True)
 class Municipality:
     """Everything the assistant says about one municipality."""
@@ -71,6 +88,7 @@ class Municipality:
     dialled_numbers: tuple[str, ...] = ()
     faq_overrides: dict[str, str] = field(default_factory=dict)
     message_overrides: dict[str, str] = field(default_factory=dict)
+    booking: dict[str, BookableService] = field(default_factory=dict)
 
     @property
     def is_generic(self) -> bool:
@@ -161,12 +179,8 @@ def parse_municipality(raw: dict[str, Any], source: str) -> Municipality:
             hours=_parse_hours(office_raw.get("opening_hours"), where),
             note=str(office_raw.get("note") or ""),
         )
-    closed_days = set()
-    for value in raw.get("closed_days") or []:
-        try:
-            closed_days.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
-        except ValueError as error:
-            raise MunicipalityConfigError(f"{source}: closed_days: '{value}' er ikke en dato") from error
+    closed_days = _parse_days(raw.get("closed_days"), f"{source}: closed_days")
+    booking = _parse_booking(raw.get("booking") or {}, offices, str(raw.get("phone") or ""), source)
     overrides = raw.get("faq_overrides") or {}
     message_overrides = raw.get("message_overrides") or {}
     if not isinstance(overrides, dict) or not isinstance(message_overrides, dict):
@@ -185,7 +199,55 @@ def parse_municipality(raw: dict[str, Any], source: str) -> Municipality:
         dialled_numbers=tuple(str(n) for n in raw.get("dialled_numbers") or ()),
         faq_overrides={str(k): str(v).strip() for k, v in overrides.items()},
         message_overrides={str(k): str(v).strip() for k, v in message_overrides.items()},
+        booking=booking,
     )
+
+
+def _parse_days(values: Any, where: str) -> frozenset[date]:
+    days = set()
+    for value in values or []:
+        try:
+            days.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError as error:
+            raise MunicipalityConfigError(f"{where}: '{value}' er ikke en dato") from error
+    return frozenset(days)
+
+
+def _positive_int(raw: dict[str, Any], key: str, default: int, where: str, maximum: int) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= maximum:
+        raise MunicipalityConfigError(f"{where}: {key} skal være et helt tal mellem 1 og {maximum}")
+    return value
+
+
+def _parse_booking(raw: Any, offices: dict[str, Office], default_phone: str, source: str) -> dict[str, BookableService]:
+    if not isinstance(raw, dict):
+        raise MunicipalityConfigError(f"{source}: booking skal være service: indstillinger")
+    services = {}
+    for key, service_raw in raw.items():
+        where = f"{source}: booking.{key}"
+        if key not in BOOKABLE_SERVICES:
+            raise MunicipalityConfigError(f"{where}: ukendt service (brug {', '.join(BOOKABLE_SERVICES)})")
+        if not isinstance(service_raw, dict):
+            raise MunicipalityConfigError(f"{where}: skal være et YAML-objekt")
+        office = offices.get(key)
+        hours_raw = service_raw.get("opening_hours")
+        hours = _parse_hours(hours_raw, where) if hours_raw is not None else (office.hours if office else {})
+        if not hours:
+            raise MunicipalityConfigError(f"{where}: opening_hours mangler")
+        services[key] = BookableService(
+            key=key,
+            name=str(service_raw.get("name") or (office.name if office else "")).strip()
+            or _require(service_raw, "name", where),
+            address=str(service_raw.get("address") or (office.address if office else "")).strip()
+            or _require(service_raw, "address", where),
+            phone=str(service_raw.get("phone") or (office.phone if office else default_phone)),
+            slot_minutes=_positive_int(service_raw, "slot_minutes", 30, where, 240),
+            capacity=_positive_int(service_raw, "capacity", 1, where, 50),
+            hours=hours,
+            closed_days=_parse_days(service_raw.get("closed_days"), f"{where}.closed_days"),
+        )
+    return services
 
 
 class MunicipalityRegistry:
