@@ -32,6 +32,10 @@ ALLOWED_PLACEHOLDERS = frozenset(
         "jobcentre_address",
     }
 )
+# Values that only booking messages have (filled by the booking actions).
+BOOKING_PLACEHOLDERS = frozenset(
+    {"service_name", "when", "choices", "reference", "name", "citizen_phone", "address", "day"}
+)
 _FULL_NAME_PATTERN = re.compile(r"\{municipality_name\} [Kk]ommune")
 
 
@@ -57,15 +61,15 @@ def placeholders_in(text: str) -> set[str]:
 
 
 def _check_placeholders(text: str, where: str) -> None:
-    unknown = placeholders_in(text) - ALLOWED_PLACEHOLDERS
+    unknown = placeholders_in(text) - ALLOWED_PLACEHOLDERS - BOOKING_PLACEHOLDERS
     if unknown:
         raise ContentError(f"{where}: ukendte pladsholdere {sorted(unknown)}")
 
 
-def render(text: str, municipality: Municipality) -> str:
-    """Fill the placeholders of ``text`` with the municipality's details."""
+def render(text: str, municipality: Municipality, **values: str) -> str:
+    """Fill the placeholders of ``text`` with the municipality's details (and booking ``values``)."""
     text = _FULL_NAME_PATTERN.sub("{municipality_full_name}", text)
-    return text.format(**municipality.placeholders())
+    return text.format(**{**municipality.placeholders(), **values})
 
 
 class ContentBase:
@@ -97,13 +101,13 @@ class ContentBase:
             _check_placeholders(text, f"{path.name}.{key}")
         return messages
 
-    def message(self, key: str, municipality: Municipality) -> str:
+    def message(self, key: str, municipality: Municipality, **values: str) -> str:
         """The action message ``key`` for ``municipality`` (its override wins), filled in."""
         override = municipality.message_overrides.get(key)
         if override:
             _check_placeholders(override, f"{municipality.id}.message_overrides.{key}")
-            return render(" ".join(override.split()), municipality)
-        return render(self.messages[key], municipality)
+            return render(" ".join(override.split()), municipality, **values)
+        return render(self.messages[key], municipality, **values)
 
     def title(self, topic: str) -> str:
         """Short Danish label of a topic, for buttons."""

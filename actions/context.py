@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.booking_store import SqlBookingProvider
 from actions.content import ContentBase, load_content
 from actions.municipalities import Municipality, MunicipalityRegistry, load_registry
 from actions.settings import Settings
@@ -45,3 +48,15 @@ def municipality_for(tracker: Tracker) -> Municipality:
         metadata_municipality(tracker.get_slot("session_started_metadata")),
         settings().default_municipality,
     )
+
+
+@lru_cache(maxsize=2)
+def _provider(url: str) -> SqlBookingProvider:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return SqlBookingProvider(url)
+
+
+def booking_provider() -> SqlBookingProvider:
+    """The booking store of this installation (MUNI_BOOKING_DB_URL; SQLite file by default)."""
+    return _provider(settings().booking_db_url)

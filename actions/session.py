@@ -10,6 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import MUNICIPALITY_SLOT, metadata_municipality, registry, settings
 
+# Phone channels put the caller's number in the message metadata under this key.
+CALLER_METADATA_KEY = "caller"
+
 
 class ActionSessionStart(Action):
     """Start a session and set the ``municipality`` slot from the channel's metadata."""
@@ -28,8 +31,8 @@ class ActionSessionStart(Action):
             tracker.get_slot(MUNICIPALITY_SLOT),
             settings().default_municipality,
         )
-        return [
-            SessionStarted(),
-            SlotSet(MUNICIPALITY_SLOT, municipality.id),
-            ActionExecuted("action_listen"),
-        ]
+        events = [SessionStarted(), SlotSet(MUNICIPALITY_SLOT, municipality.id)]
+        caller = metadata.get(CALLER_METADATA_KEY) if isinstance(metadata, dict) else None
+        if isinstance(caller, str) and caller.strip():
+            events.append(SlotSet("caller_number", caller.strip()[:20]))
+        return [*events, ActionExecuted("action_listen")]

@@ -19,6 +19,7 @@ class Settings:
     content_dir: Path
     default_municipality: str | None
     fixed_now: datetime | None
+    booking_db_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'bookings.db'}"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,7 +32,8 @@ class Settings:
             fixed_now = datetime.fromisoformat(fixed_now_text)
             if fixed_now.tzinfo is None:
                 fixed_now = fixed_now.replace(tzinfo=TIMEZONE)
-        return cls(content_dir=content_dir, default_municipality=default, fixed_now=fixed_now)
+        booking_db_url = os.environ.get("MUNI_BOOKING_DB_URL") or cls.booking_db_url
+        return cls(content_dir, default, fixed_now, booking_db_url)
 
     def now(self) -> datetime:
         """Current local time in Denmark (or MUNI_NOW, for demos and tests)."""

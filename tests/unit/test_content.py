@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.content import ContentBase, ContentError
+from actions.content import BOOKING_PLACEHOLDERS, ContentBase, ContentError
 from actions.municipalities import MunicipalityRegistry
 from actions.settings import REPO_ROOT
 
@@ -50,9 +50,10 @@ def test_override_wins_for_its_municipality_only() -> None:
 
 
 def test_messages_render_for_every_municipality() -> None:
+    values = {name: "x" for name in BOOKING_PLACEHOLDERS}
     for key in CONTENT.messages:
         for municipality in MUNICIPALITIES:
-            text = CONTENT.message(key, municipality)
+            text = CONTENT.message(key, municipality, **values)
             assert text and "{" not in text
 
 

@@ -1,0 +1,264 @@
+"""The booking form's extraction, validation, questions and submission, on a real SQLite store."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_tracker, user_event
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking import (
+    ActionStopBooking,
+    ActionSubmitBooking,
+    AskBookingConfirmed,
+    AskBookingDay,
+    AskBookingTime,
+    AskCitizenPhone,
+    ValidateBookingForm,
+    digits_from_words,
+    match_offered,
+)
+
+META = {"municipality": "frederikshavn"}
+
+
+@pytest.fixture(autouse=True)
+def booking_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("MUNI_BOOKING_DB_URL", f"sqlite:///{tmp_path / 'bookings.db'}")
+    monkeypatch.setenv("MUNI_NOW", "2026-12-01T09:00:00")  # Tuesday
+
+
+def tracker_for(text, intent="inform", entities=None, **slots):
+    slots = {"requested_slot": "booking_day", **slots}
+    event = user_event(text, intent, entities=entities or [], metadata=META)
+    return make_tracker([event], slots=slots)
+
+
+async def extract(text, intent="inform", entities=None, **slots):
+    return await ValidateBookingForm().extract_booking_day(
+        CollectingDispatcher(), tracker_for(text, intent, entities, **slots), {}
+    )
+
+
+async def test_everything_said_at_once_fills_day_and_time() -> None:
+    slots = await extract("en lægetid på torsdag ved 10-tiden", "book_appointment", booking_service="laege")
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-03", "10:00")
+    assert slots["booking_notice"] is None
+
+
+async def test_closed_day_offers_the_nearest_free_times() -> None:
+    slots = await extract("på lørdag klokken 10", booking_service="jobcenter")
+    assert slots["booking_day"] is None and slots["booking_time"] is None
+    assert slots["booking_notice"].startswith("Jobcenter Frederikshavn har lukket på lørdag. Jeg kan tilbyde")
+    assert 1 <= len(slots["offered_slots"]) <= 3
+
+
+async def test_holiday_is_closed() -> None:
+    slots = await extract("den 24. december kl 10", booking_service="jobcenter")
+    assert "har lukket" in slots["booking_notice"] and slots["booking_day"] is None
+
+
+async def test_outside_hours_offers_times_near_the_wish() -> None:
+    slots = await extract("torsdag klokken 18", booking_service="jobcenter")
+    assert slots["booking_day"] == "2026-12-03" and slots["booking_time"] is None
+    assert "uden for" in slots["booking_notice"]
+    assert slots["offered_slots"][-1].startswith("2026-12-03T15:30")
+
+
+async def test_taken_slot_offers_three_others() -> None:
+    from datetime import datetime
+
+    from actions.context import booking_provider
+    from actions.settings import TIMEZONE
+
+    booking_provider().book(
+        "frederikshavn", "laege", datetime(2026, 12, 3, 10, tzinfo=TIMEZONE), 1, "A", "11111111", "web"
+    )
+    slots = await extract("torsdag kl. 10", booking_service="laege")
+    assert slots["booking_time"] is None
+    assert slots["booking_notice"].startswith(
+        "Torsdag kl. 10 er desværre optaget. Jeg kan tilbyde torsdag kl. 9.45, torsdag kl. 10.15 eller torsdag kl. 10.30"
+    )
+
+
+@pytest.mark.parametrize(("text", "fragment"), [("i går", "allerede gået"), ("31. februar", "findes ikke")])
+async def test_impossible_and_past_dates_are_explained(text, fragment) -> None:
+    slots = await extract(text, booking_service="jobcenter")
+    assert fragment in slots["booking_notice"] and slots["booking_day"] is None
+
+
+async def test_as_soon_as_possible_offers_the_earliest() -> None:
+    slots = await extract("så hurtigt som muligt", booking_service="laege")
+    assert slots["offered_slots"][0] == "2026-12-01T10:00:00+01:00"
+
+
+async def test_picking_an_offered_time_by_ordinal() -> None:
+    offered = ["2026-12-03T10:30:00+01:00", "2026-12-03T13:00:00+01:00", "2026-12-04T09:00:00+01:00"]
+    slots = await extract("den anden", booking_service="jobcenter", offered_slots=offered)
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-03", "13:00")
+
+
+async def test_button_payload_entities_win() -> None:
+    entities = [{"entity": "booking_day", "value": "2026-12-03"}, {"entity": "booking_time", "value": "09:30"}]
+    slots = await extract('/inform{"booking_day": "2026-12-03", "booking_time": "09:30"}', entities=entities,
+                          booking_service="jobcenter")  # fmt: skip
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-03", "09:30")
+
+
+async def test_time_before_service_is_kept_and_checked_when_the_service_comes() -> None:
+    slots = await extract("på torsdag kl 10", requested_slot="booking_service")
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-03", "10:00")
+    tracker = tracker_for("jobcentret", entities=[{"entity": "service", "value": "jobcenter"}],
+                          requested_slot="booking_service", **slots)  # fmt: skip
+    checked = await ValidateBookingForm().validate_booking_service("jobcenter", CollectingDispatcher(), tracker, {})
+    assert checked["booking_service"] == "jobcenter" and checked["booking_time"] == "10:00"
+
+
+async def test_changing_the_day_keeps_the_time() -> None:
+    slots = await extract("kan vi tage fredag i stedet", requested_slot="booking_confirmed", booking_service="jobcenter",
+                          booking_day="2026-12-03", booking_time="10:00")  # fmt: skip
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-04", "10:00")
+
+
+async def test_interruptions_are_left_to_the_rules() -> None:
+    assert await extract("hvad koster et pas", intent="faq", booking_service="jobcenter") == {}
+    assert await extract("Mette Hansen", requested_slot="citizen_name") == {}
+
+
+async def test_not_understood_day_asks_again_with_a_hint() -> None:
+    slots = await extract("det ved jeg ikke", booking_service="jobcenter")
+    assert slots["booking_day"] is None and "på torsdag" in slots["booking_notice"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots", "phone"),
+    [
+        ("20 30 40 50", "inform", {}, "20304050"),
+        ("mit nummer er +45 20304050", "inform", {}, "20304050"),
+        ("tyve tredive fyrre halvtreds", "inform", {}, "20304050"),
+        ("ja", "affirm", {"caller_number": "+4561626364"}, "61626364"),
+    ],
+)
+async def test_phone_numbers(text, intent, slots, phone) -> None:
+    tracker = tracker_for(text, intent, requested_slot="citizen_phone", **slots)
+    assert (await ValidateBookingForm().extract_citizen_phone(CollectingDispatcher(), tracker, {}))[
+        "citizen_phone"
+    ] == phone
+
+
+async def test_declining_the_caller_number_asks_for_another() -> None:
+    tracker = tracker_for("nej", "deny", requested_slot="citizen_phone", caller_number="+4561626364")
+    result = await ValidateBookingForm().extract_citizen_phone(CollectingDispatcher(), tracker, {})
+    assert result == {"citizen_phone": None, "caller_declined": True}
+
+
+async def test_bad_phone_number_gets_a_hint() -> None:
+    tracker = tracker_for("det husker jeg ikke", requested_slot="citizen_phone")
+    result = await ValidateBookingForm().extract_citizen_phone(CollectingDispatcher(), tracker, {})
+    assert result["citizen_phone"] is None and "otte cifre" in result["booking_notice"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"), [("mit navn er mette hansen", "Mette Hansen"), ("Jens-Ole Sørensen", "Jens-Ole Sørensen")]
+)
+async def test_names_are_cleaned(raw, name) -> None:
+    result = await ValidateBookingForm().validate_citizen_name(raw, CollectingDispatcher(), tracker_for(raw), {})
+    assert result == {"citizen_name": name}
+
+
+@pytest.mark.parametrize("raw", ["123", "?", "<script>alert(1)</script>", "a"])
+async def test_non_names_are_refused(raw) -> None:
+    result = await ValidateBookingForm().validate_citizen_name(raw, CollectingDispatcher(), tracker_for(raw), {})
+    assert result["citizen_name"] is None and "navn" in result["booking_notice"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reset"),
+    [("nej", {"booking_day", "booking_time"}), ("nej navnet er forkert", {"citizen_name"}),
+     ("nej nummeret er forkert", {"citizen_phone"})],
+)  # fmt: skip
+async def test_no_to_the_read_back(text, reset) -> None:
+    tracker = tracker_for(text, "deny", requested_slot="booking_confirmed")
+    result = await ValidateBookingForm().validate_booking_confirmed(False, CollectingDispatcher(), tracker, {})
+    assert {k for k, v in result.items() if v is None and k not in ("booking_confirmed",)} == reset
+    assert "retter" in result["booking_notice"]
+
+
+def test_digits_from_words() -> None:
+    assert digits_from_words("tyve tredive fyrre halvtreds") == "20 30 40 50"
+    assert digits_from_words("femogtyve otteogfirs 12 nul ni") == "25 88 12 0 9"
+
+
+def test_match_offered_by_time_or_day() -> None:
+    offered = ["2026-12-03T10:30:00+01:00", "2026-12-03T13:00:00+01:00", "2026-12-04T09:00:00+01:00"]
+    from datetime import date, time
+
+    assert match_offered("klokken 13", None, time(13), offered).hour == 13
+    assert match_offered("13", None, None, offered).hour == 13
+    assert match_offered("fredag", date(2026, 12, 4), None, offered).day == 4
+    assert match_offered("torsdag", date(2026, 12, 3), None, offered) is None  # two on Thursday
+
+
+async def test_read_back_and_submit_books_with_a_reference() -> None:
+    slots = {"booking_service": "laege", "booking_day": "2026-12-03", "booking_time": "10:15",
+             "citizen_name": "Mette Hansen", "citizen_phone": "20304050"}  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await AskBookingConfirmed().run(dispatcher, tracker_for("x", **slots), {})
+    assert dispatcher.messages[0]["text"] == (
+        "Jeg booker en tid hos Lægehuset Havnegade (eksempel) torsdag kl. 10.15 til Mette Hansen, "
+        "telefon 20 30 40 50. Er det korrekt?"
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitBooking().run(
+        dispatcher, tracker_for("ja", "affirm", booking_confirmed=True, **slots), {}
+    )
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("Din tid er booket: Lægehuset Havnegade (eksempel) torsdag kl. 10.15, Havnegade 12")
+    reference = next(e["value"] for e in events if e["name"] == "last_booking_reference")
+    assert f"{reference[:2]} {reference[2:4]} {reference[4:]}" in text
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitBooking().run(
+        dispatcher, tracker_for("ja", "affirm", booking_confirmed=True, **slots), {}
+    )
+    assert "optaget" in dispatcher.messages[0]["text"] and dispatcher.messages[0]["buttons"]
+    assert {"event": "slot", "name": "booking_time", "value": None, "timestamp": None} in events
+
+
+async def test_ask_day_offers_the_earliest_with_buttons() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await AskBookingDay().run(dispatcher, tracker_for("x", booking_service="jobcenter"), {})
+    message = dispatcher.messages[0]
+    assert message["text"].startswith("Hvilken dag passer dig? De første ledige tider er i dag kl. 10")
+    assert len(message["buttons"]) == 3 and message["buttons"][0]["payload"].startswith('/inform{"booking_day"')
+    assert events[-1]["name"] == "offered_slots"
+
+
+async def test_ask_time_respects_the_part_of_day() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("x", booking_service="laege", booking_day="2026-12-03", booking_window="eftermiddag")
+    await AskBookingTime().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == (
+        "Hvad tid passer dig på torsdag? Jeg har fx ledigt torsdag kl. 12.30, torsdag kl. 12.45 eller torsdag kl. 13."
+    )
+
+
+async def test_a_notice_is_spoken_instead_of_the_plain_question() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("x", booking_service="laege", booking_notice="Torsdag kl. 10 er desværre optaget.",
+                          offered_slots=["2026-12-03T10:15:00+01:00"])  # fmt: skip
+    events = await AskBookingTime().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == "Torsdag kl. 10 er desværre optaget."
+    assert dispatcher.messages[0]["buttons"][0]["title"] == "torsdag kl. 10.15"
+    assert events == [{"event": "slot", "name": "booking_notice", "value": None, "timestamp": None}]
+
+
+async def test_phone_question_offers_the_caller_number() -> None:
+    dispatcher = CollectingDispatcher()
+    await AskCitizenPhone().run(dispatcher, tracker_for("x", caller_number="+4561626364"), {})
+    assert dispatcher.messages[0]["text"] == "Skal jeg bruge det nummer, du ringer fra, som slutter på 63 64?"
+
+
+async def test_stop_books_nothing_and_forgets() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionStopBooking().run(dispatcher, tracker_for("glem det", "stop", booking_day="2026-12-03"), {})
+    assert "ikke booket" in dispatcher.messages[0]["text"]
+    assert {"event": "slot", "name": "booking_day", "value": None, "timestamp": None} in events
