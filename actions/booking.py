@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -183,8 +183,6 @@ class ValidateBookingForm(FormValidationAction):
             DAY: day.isoformat() if day else None,
             TIME: clock.strftime("%H:%M") if clock else None,
             WINDOW: window,
-            OFFERED: None,
-            NOTICE: None,
         }
         calendar = calendar_for(tracker)
         problem = when.problem if when else None
@@ -485,9 +483,12 @@ class ActionSubmitBooking(Action):
                 tracker.get_slot(NAME), tracker.get_slot(PHONE), tracker.get_latest_input_channel() or "rest",
             )  # fmt: skip
         except SlotTaken:
+            # Taken since the read-back: reopen the form, which offers other times and reads back again.
             offer = ValidateBookingForm()._offer(tracker, calendar, "booking_slot_taken", now(), wished=start)
-            dispatcher.utter_message(text=offer[NOTICE], buttons=_offered_buttons_from(offer))
-            return [SlotSet(TIME, None), SlotSet(CONFIRMED, None), SlotSet(OFFERED, offer[OFFERED])]
+            return [
+                SlotSet(TIME, None), SlotSet(CONFIRMED, None), SlotSet(OFFERED, offer[OFFERED]),
+                SlotSet(NOTICE, offer[NOTICE]), FollowupAction(FORM),
+            ]  # fmt: skip
         except Exception:
             logger.exception("Booking failed for conversation %s", tracker.sender_id)
             dispatcher.utter_message(text=content().message("booking_failed", municipality))
@@ -499,11 +500,6 @@ class ActionSubmitBooking(Action):
         )  # fmt: skip
         dispatcher.utter_message(text=text)
         return [*_reset_form(), SlotSet("last_booking_reference", booking.reference)]
-
-
-def _offered_buttons_from(offer: dict[str, Any]) -> list[dict[str, str]]:
-    starts = [datetime.fromisoformat(item) for item in offer.get(OFFERED) or []]
-    return offer_buttons(starts, now().date())
 
 
 class ActionStopBooking(Action):
