@@ -458,7 +458,7 @@ class AskBookingConfirmed(Action):
 
 
 def _reset_form() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "manage_action", "manage_reference", "manage_confirmed")]
 
 
 class ActionSubmitBooking(Action):

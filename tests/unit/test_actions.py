@@ -2,7 +2,6 @@ import pytest
 from conftest import action_event, bot_event, make_tracker, user_event
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.appointments import ActionAppointmentByPhone
 from actions.fallback import ActionClarify, ActionCoreFallback, ActionOfferHandoff, suggestions
 from actions.faq import ActionAnswerFaq
 from actions.handoff import ActionHandoff
@@ -238,21 +237,6 @@ async def test_session_start_keeps_previous_municipality() -> None:
     tracker = make_tracker([], slots={"municipality": "frederikshavn", "session_started_metadata": None})
     events = await ActionSessionStart().run(CollectingDispatcher(), tracker, DOMAIN)
     assert events[1]["value"] == "frederikshavn"
-
-
-@pytest.mark.parametrize(
-    ("entities", "expected"),
-    [
-        ([{"entity": "service", "value": "laege"}], "MinLæge"),
-        ([{"entity": "service", "value": "jobcenter"}], "98 45 90 00"),
-        ([], "jobnet.dk"),
-        ([{"entity": "office", "value": "borgerservice"}], "frederikshavn.dk"),
-    ],
-)
-async def test_appointment_requests_say_where_to_book(dispatcher, entities, expected) -> None:
-    event = user_event("book en tid", "book_appointment", entities=entities, metadata={"municipality": "frederikshavn"})
-    await run(ActionAppointmentByPhone(), make_tracker([event]), dispatcher)
-    assert expected in texts(dispatcher)[0]
 
 
 async def test_core_fallback_apologises_and_reverts(dispatcher) -> None:
