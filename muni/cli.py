@@ -159,6 +159,13 @@ def cmd_bench(args: argparse.Namespace, config: MuniConfig) -> int:
     return run_nlu_bench(args, config)
 
 
+def cmd_bench_booking(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Booking benchmarks: store throughput and conversation turn times."""
+    from muni.bench_booking import run_booking_bench
+
+    return run_booking_bench(args, config)
+
+
 def cmd_content(_args: argparse.Namespace, _config: MuniConfig) -> int:
     """Regenerate the FAQ part of the domain from content/faq."""
     changed = faq_domain.sync()
@@ -202,6 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
     nlu.add_argument("--seed", type=int, default=7)
     nlu.add_argument("--latency-requests", type=int, default=200, help="0 = spring latensmåling over")
     nlu.set_defaults(func=cmd_bench)
+    booking = bench_sub.add_parser("booking", help="bookinger/s på PostgreSQL og tid pr. tur i bookingsamtaler")
+    booking.add_argument("--db-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+    booking.add_argument("--clients", type=int, default=20)
+    booking.add_argument("--bookings", type=int, default=2000)
+    booking.add_argument("--conversations", type=int, default=20)
+    booking.set_defaults(func=cmd_bench_booking)
 
     content = sub.add_parser("content", help="gendan domænets FAQ-svar fra content/faq")
     content.set_defaults(func=cmd_content)
