@@ -61,6 +61,7 @@ test: install lint unit conversation e2e
 
 bench: install
 	$(MUNI) bench nlu
+	$(MUNI) bench booking
 
 # Pipeline comparison by 3-fold cross-validation (docs/nlu-pipeline.md); slow.
 bench-cv: install

@@ -35,6 +35,8 @@ SERVICE, DAY, TIME, WINDOW = "booking_service", "booking_day", "booking_time", "
 NAME, PHONE, CONFIRMED = "citizen_name", "citizen_phone", "booking_confirmed"
 OFFERED, NOTICE, CALLER, CALLER_DECLINED = "offered_slots", "booking_notice", "caller_number", "caller_declined"
 FORM_SLOTS = (SERVICE, DAY, TIME, WINDOW, NAME, PHONE, CONFIRMED, OFFERED, NOTICE, CALLER_DECLINED)
+# The booking form's slots and those of manage_booking_form: forgotten when either form ends.
+ALL_FORM_SLOTS = (*FORM_SLOTS, "manage_action", "manage_reference", "manage_confirmed")
 # Intents that interrupt the form (answered by rules, then the form continues or stops).
 INTERRUPTIONS = frozenset(
     {"faq", "human_handoff", "opening_hours", "contact_info", "bot_challenge", "repeat", "out_of_scope",
@@ -458,7 +460,7 @@ class AskBookingConfirmed(Action):
 
 
 def _reset_form() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "manage_action", "manage_reference", "manage_confirmed")]
+    return [SlotSet(slot, None) for slot in ALL_FORM_SLOTS]
 
 
 class ActionSubmitBooking(Action):

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking import ALL_FORM_SLOTS
 from actions.context import content, municipality_for, settings
 from actions.labels import message_label, topic_label
 from actions.municipalities import Municipality
@@ -102,4 +104,5 @@ class ActionHandoff(Action):
         }
         dispatcher.utter_message(text=reach_a_person(municipality))
         dispatcher.utter_message(json_message=payload)
-        return []
+        # A form interrupted by the handoff must not prefill a later booking.
+        return [SlotSet(slot, None) for slot in ALL_FORM_SLOTS]
