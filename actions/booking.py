@@ -35,6 +35,8 @@ SERVICE, DAY, TIME, WINDOW = "booking_service", "booking_day", "booking_time", "
 NAME, PHONE, CONFIRMED = "citizen_name", "citizen_phone", "booking_confirmed"
 OFFERED, NOTICE, CALLER, CALLER_DECLINED = "offered_slots", "booking_notice", "caller_number", "caller_declined"
 FORM_SLOTS = (SERVICE, DAY, TIME, WINDOW, NAME, PHONE, CONFIRMED, OFFERED, NOTICE, CALLER_DECLINED)
+# Slots the extractors set besides the form's required slots.
+HELPER_SLOTS = frozenset({WINDOW, OFFERED, NOTICE, CALLER_DECLINED, SERVICE})
 # The booking form's slots and those of manage_booking_form: forgotten when either form ends.
 ALL_FORM_SLOTS = (*FORM_SLOTS, "manage_action", "manage_reference", "manage_confirmed")
 # Intents that interrupt the form (answered by rules, then the form continues or stops).
@@ -49,6 +51,10 @@ _ORDINALS = {
 }
 _NAME_PREFIX = re.compile(r"^(?:mit navn er|jeg hedder|navnet er|det er|den er på|jeg er)\s+", re.IGNORECASE)
 _NAME_PATTERN = re.compile(r"^[A-Za-zÆØÅæøåÄÖÜäöüÉéÈèÁáÍíÓóÚúÇçÑñ' .-]{2,80}$")
+NOT_NAMES = frozenset(
+    {"ja", "nej", "hej", "ok", "okay", "tak", "hvad", "hvorfor", "nå", "øh", "jo", "jep", "nope", "hallo", "goddag",
+     "ved ikke", "det ved jeg ikke", "hvem", "stop", "glem det", "jobcentret", "lægen", "borgerservice"}
+)  # fmt: skip
 
 
 def now() -> datetime:
@@ -147,6 +153,19 @@ class ValidateBookingForm(FormValidationAction):
     def name(self) -> str:
         """Rasa calls validate_<form name>."""
         return "validate_booking_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Extract and validate as rasa-sdk does, but keep the helper slots the extractors set.
+
+        rasa-sdk drops extracted slots that are not required slots of the form; the
+        notice, the offered times and the part of the day must reach the next question.
+        """
+        extraction_events = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extraction_events)
+        validation_events = await self._extract_validation_events(dispatcher, tracker, domain)
+        validated = {event["name"] for event in validation_events if event.get("event") == "slot"}
+        helpers = [e for e in extraction_events if e["name"] in HELPER_SLOTS and e["name"] not in validated]
+        return helpers + validation_events
 
     async def extract_booking_day(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -263,12 +282,31 @@ class ValidateBookingForm(FormValidationAction):
         tracker.slots[SERVICE] = value
         return {SERVICE: value, **self.plan(tracker, day, clock, None, now())}
 
+    async def extract_citizen_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """At the name question, a name-shaped answer is the name, whatever the NLU made of it."""
+        if tracker.get_slot("requested_slot") != NAME:
+            return {}
+        intent = _latest_intent(tracker)
+        text = ((tracker.latest_message or {}).get("text") or "").strip()
+        if intent in ("human_handoff", "stop", "deny", "affirm") or text.startswith("/"):
+            return {}
+        if looks_like_name(text) or intent not in INTERRUPTIONS:
+            return {NAME: text}
+        return {}
+
     async def validate_citizen_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A name of letters, spaces, hyphens; 'mit navn er' and the like are removed."""
         name = _NAME_PREFIX.sub("", str(value or "").strip()).strip(" .!")
-        if not _NAME_PATTERN.match(name) or not re.search(r"[A-Za-zÆØÅæøå]{2}", name):
+        if (
+            not _NAME_PATTERN.match(name)
+            or not re.search(r"[A-Za-zÆØÅæøå]{2}", name)
+            or name.lower().strip() in NOT_NAMES
+            or len(name.split()) > 6
+        ):
             notice = content().message("booking_bad_name", municipality_for(tracker))
             return {NAME: None, NOTICE: notice}
         return {NAME: " ".join(part[:1].upper() + part[1:] for part in name.split())}
@@ -312,6 +350,20 @@ class ValidateBookingForm(FormValidationAction):
             reset.update({DAY: None, TIME: None})
         reset[NOTICE] = content().message("booking_what_to_change", municipality_for(tracker))
         return reset
+
+
+_FUNCTION_WORDS = frozenset(
+    "jeg du han hun vi de det den der her hvad hvordan hvorfor hvornår hvor hvem er var har skal kan vil må "
+    "en et og i på til med om af for fra ikke min mit mine dit din tid pas kort ja nej hej tak".split()
+)
+
+
+def looks_like_name(text: str) -> bool:
+    """1-5 words of letters (after 'mit navn er'), none of them a common Danish function word."""
+    words = _NAME_PREFIX.sub("", text).strip(" .!").split()
+    return 0 < len(words) <= 5 and all(
+        re.fullmatch(r"[A-Za-zÆØÅæøåÄÖÜäöüÉé'-]{2,}", w) and w.lower() not in _FUNCTION_WORDS for w in words
+    )
 
 
 def _pop_notice(tracker: Tracker) -> tuple[str | None, list[EventType]]:
@@ -515,3 +567,19 @@ class ActionStopBooking(Action):
         """Say that nothing was booked and forget the form's slots."""
         dispatcher.utter_message(text=content().message("booking_stopped", municipality_for(tracker)))
         return _reset_form()
+
+
+class ActionHandleInform(Action):
+    """A detail given outside a form: start booking if it names a service or a day/time, else ask what to help with."""
+
+    def name(self) -> str:
+        """Used by the rule for ``inform`` outside forms."""
+        return "action_handle_inform"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """'jeg skal have en tid ved jobcentret i morgen' classified as inform still books."""
+        text = (tracker.latest_message or {}).get("text") or ""
+        if _entity(tracker, "service") in ("jobcenter", "laege") or parse_when(text, now()).found:
+            return [FollowupAction(FORM)]
+        dispatcher.utter_message(response="utter_ask_what_help")
+        return []

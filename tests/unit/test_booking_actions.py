@@ -165,7 +165,7 @@ async def test_names_are_cleaned(raw, name) -> None:
     assert result == {"citizen_name": name}
 
 
-@pytest.mark.parametrize("raw", ["123", "?", "<script>alert(1)</script>", "a"])
+@pytest.mark.parametrize("raw", ["123", "?", "<script>alert(1)</script>", "a", "ja", "det ved jeg ikke"])
 async def test_non_names_are_refused(raw) -> None:
     result = await ValidateBookingForm().validate_citizen_name(raw, CollectingDispatcher(), tracker_for(raw), {})
     assert result["citizen_name"] is None and "navn" in result["booking_notice"]
@@ -265,3 +265,28 @@ async def test_stop_books_nothing_and_forgets() -> None:
     events = await ActionStopBooking().run(dispatcher, tracker_for("glem det", "stop", booking_day="2026-12-03"), {})
     assert "ikke booket" in dispatcher.messages[0]["text"]
     assert {"event": "slot", "name": "booking_day", "value": None, "timestamp": None} in events
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "name"),
+    [("Lise Lund", "faq", "Lise Lund"), ("Ole Olsen", "nlu_fallback", "Ole Olsen"), ("mit navn er Anna Berg", "inform", "mit navn er Anna Berg"),
+     ("hvad koster et pas", "faq", None), ("jeg vil tale med en medarbejder", "human_handoff", None), ("glem det", "stop", None)],
+)  # fmt: skip
+async def test_name_shaped_answers_are_names_whatever_the_intent(text, intent, name) -> None:
+    tracker = tracker_for(text, intent, requested_slot="citizen_name")
+    result = await ValidateBookingForm().extract_citizen_name(CollectingDispatcher(), tracker, {})
+    assert result.get("citizen_name") == name
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "starts_booking"),
+    [("jeg skal have en tid ved jobcentret i morgen", [{"entity": "service", "value": "jobcenter"}], True),
+     ("på torsdag klokken 10", [], True), ("Mette", [], False)],
+)  # fmt: skip
+async def test_inform_outside_a_form(text, entities, starts_booking) -> None:
+    from actions.booking import ActionHandleInform
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleInform().run(dispatcher, tracker_for(text, entities=entities), {})
+    assert (events == [{"event": "followup", "name": "booking_form", "timestamp": None}]) is starts_booking
+    assert bool(dispatcher.messages) is not starts_booking
