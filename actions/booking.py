@@ -44,6 +44,11 @@ INTERRUPTIONS = frozenset(
     {"faq", "human_handoff", "opening_hours", "contact_info", "bot_challenge", "repeat", "out_of_scope",
      "greet", "thank", "goodbye", "stop", "cancel_appointment", "check_appointment", "nlu_fallback"}
 )  # fmt: skip
+# Interruptions that win even when the message also mentions a day or time.
+STRONG_INTERRUPTIONS = frozenset(
+    {"faq", "human_handoff", "opening_hours", "contact_info", "bot_challenge", "repeat", "stop",
+     "cancel_appointment", "check_appointment"}
+)  # fmt: skip
 _ORDINALS = {
     0: r"\b(?:første|1\.?|nummer (?:et|en|1))\b|^\s*(?:1|en|et)\s*$",
     1: r"\b(?:anden|andet|2\.|nummer (?:to|2))\b|^\s*(?:2|to)\s*$",
@@ -173,7 +178,7 @@ class ValidateBookingForm(FormValidationAction):
         """Day and time (and offered-slot choices) from the latest message; both slots at once."""
         requested = tracker.get_slot("requested_slot")
         intent = _latest_intent(tracker)
-        if intent in INTERRUPTIONS or requested in (NAME, PHONE):
+        if intent in STRONG_INTERRUPTIONS or requested in (NAME, PHONE):
             return {}
         if requested == CONFIRMED and intent == "affirm":
             return {}
@@ -187,6 +192,8 @@ class ValidateBookingForm(FormValidationAction):
         if picked:
             day, clock = picked.date(), picked.time()
         if not (day or clock or (when and when.found)):
+            if intent in INTERRUPTIONS:
+                return {}  # nothing about when: a fallback or small talk goes to the rules
             if requested in (DAY, TIME):
                 notice = "Det forstod jeg ikke helt. Sig fx 'på torsdag', 'den 14. december' eller 'klokken 10'."
                 return {requested: None, NOTICE: notice}

@@ -127,8 +127,8 @@ class ValidateManageBookingForm(ValidateBookingForm):
     async def validate_manage_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Yes or no to 'is this the booking?'."""
-        return {MANAGE_CONFIRMED: bool(value)}
+        """Yes or no to 'is this the booking?' (None, as reset when the form starts, stays unanswered)."""
+        return {MANAGE_CONFIRMED: None if value is None else bool(value)}
 
 
 class AskManageReference(Action):

@@ -290,3 +290,10 @@ async def test_inform_outside_a_form(text, entities, starts_booking) -> None:
     events = await ActionHandleInform().run(dispatcher, tracker_for(text, entities=entities), {})
     assert (events == [{"event": "followup", "name": "booking_form", "timestamp": None}]) is starts_booking
     assert bool(dispatcher.messages) is not starts_booking
+
+
+async def test_a_day_at_the_day_question_wins_over_a_weak_intent() -> None:
+    slots = await extract("fredag klokken 11", intent="nlu_fallback", booking_service="jobcenter")
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-04", "11:00")
+    assert await extract("blabla", intent="nlu_fallback", booking_service="jobcenter") == {}
+    assert await extract("har i åbent på fredag", intent="opening_hours", booking_service="jobcenter") == {}

@@ -148,3 +148,11 @@ async def test_new_day_is_only_taken_after_the_booking_is_confirmed(booking) -> 
                         manage_action="reschedule", manage_confirmed=True)  # fmt: skip
     slots = await form.extract_booking_day(CollectingDispatcher(), later, {})
     assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-04", "10:00")
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, None), (True, True), (False, False)])
+async def test_reset_confirmation_stays_unanswered(value, expected) -> None:
+    result = await ValidateManageBookingForm().validate_manage_confirmed(
+        value, CollectingDispatcher(), tracker_for("x"), {}
+    )
+    assert result == {"manage_confirmed": expected}
