@@ -66,7 +66,7 @@ bench: install
 # Pipeline comparison by 3-fold cross-validation (docs/nlu-pipeline.md); slow.
 bench-cv: install
 	$(MUNI) bench nlu --folds 3 --latency-requests 0 --config bot/config.yml \
-	  --config bench/configs/spacy_lemma.yml --config bench/configs/diet_transformer.yml
+	  --config bench/configs/no_transformer.yml --config bench/configs/spacy_lemma.yml
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models var reports

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Tracker
 
-from actions.booking_store import SqlBookingProvider
+from actions.booking_store import BookingProvider, SqlBookingProvider
 from actions.content import ContentBase, load_content
 from actions.municipalities import Municipality, MunicipalityRegistry, load_registry
 from actions.settings import Settings
@@ -51,12 +53,19 @@ def municipality_for(tracker: Tracker) -> Municipality:
 
 
 @lru_cache(maxsize=2)
-def _provider(url: str) -> SqlBookingProvider:
+def _provider(url: str, plugin: str) -> BookingProvider:
+    if plugin:
+        module_name, _, class_name = plugin.partition(":")
+        provider_class = getattr(importlib.import_module(module_name), class_name)
+        return provider_class(url)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return SqlBookingProvider(url)
 
 
-def booking_provider() -> SqlBookingProvider:
-    """The booking store of this installation (MUNI_BOOKING_DB_URL; SQLite file by default)."""
-    return _provider(settings().booking_db_url)
+def booking_provider() -> BookingProvider:
+    """The booking store: MUNI_BOOKING_PROVIDER ('module:Class', built with the URL) or the SQL store.
+
+    The URL is MUNI_BOOKING_DB_URL (a SQLite file under var/ by default).
+    """
+    return _provider(settings().booking_db_url, os.environ.get("MUNI_BOOKING_PROVIDER", ""))

@@ -145,3 +145,11 @@ def test_move_a_booking(stack) -> None:
     move.say("ja")
     moved = move.text(move.say("fredag klokken 11"))
     assert moved.startswith("Din tid er flyttet. Du har nu en tid hos Lægehuset Havnegade (eksempel) fredag kl. 11")
+
+
+def test_changing_the_day_at_a_later_step(stack) -> None:
+    talk = Conversation(stack[0])
+    talk.say("jeg vil gerne have en tid hos lægen på torsdag klokken 10")
+    assert "fulde navn" in talk.text(talk.say("kan vi tage fredag i stedet"))
+    talk.say("Viggo Krag")
+    assert "fredag kl. 10 til Viggo Krag" in talk.text(talk.say("61616161"))

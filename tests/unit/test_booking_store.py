@@ -175,3 +175,21 @@ def test_normalise_phone(raw: str, phone: str | None) -> None:
 @pytest.mark.parametrize(("raw", "reference"), [("48 29 13", "482913"), ("482913", "482913"), ("4829", None)])
 def test_normalise_reference(raw: str, reference: str | None) -> None:
     assert normalise_reference(raw) == reference
+
+
+class RecordingProvider(SqlBookingProvider):
+    """A stand-in for a municipality's own calendar system, loaded by MUNI_BOOKING_PROVIDER."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+def test_another_provider_can_be_plugged_in(monkeypatch, tmp_path) -> None:
+    from actions import context
+
+    url = f"sqlite:///{tmp_path / 'plugged.db'}"
+    monkeypatch.setenv("MUNI_BOOKING_PROVIDER", f"{__name__}:RecordingProvider")
+    monkeypatch.setenv("MUNI_BOOKING_DB_URL", url)
+    provider = context.booking_provider()
+    assert type(provider).__name__ == "RecordingProvider" and provider.url == url
