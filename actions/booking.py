@@ -178,7 +178,7 @@ class ValidateBookingForm(FormValidationAction):
         """Day and time (and offered-slot choices) from the latest message; both slots at once."""
         requested = tracker.get_slot("requested_slot")
         intent = _latest_intent(tracker)
-        if intent in STRONG_INTERRUPTIONS or requested in (NAME, PHONE):
+        if intent in STRONG_INTERRUPTIONS or requested == PHONE:
             return {}
         if requested == CONFIRMED and intent == "affirm":
             return {}
@@ -191,6 +191,8 @@ class ValidateBookingForm(FormValidationAction):
         picked = match_offered(text, day, clock, tracker.get_slot(OFFERED) or [])
         if picked:
             day, clock = picked.date(), picked.time()
+        if requested == NAME and not (day or clock):
+            return {}  # at the name question only an explicit day or time changes the booking
         if not (day or clock or (when and when.found)):
             if intent in INTERRUPTIONS:
                 return {}  # nothing about when: a fallback or small talk goes to the rules
@@ -299,8 +301,11 @@ class ValidateBookingForm(FormValidationAction):
         text = ((tracker.latest_message or {}).get("text") or "").strip()
         if intent in ("human_handoff", "stop", "deny", "affirm") or text.startswith("/"):
             return {}
-        if looks_like_name(text) or intent not in INTERRUPTIONS:
-            return {NAME: text}
+        when = parse_when(text, now())
+        if when.day or when.clock:
+            return {}  # "kan vi tage fredag i stedet": the day extractor takes it
+        if looks_like_name(text) or intent in ("inform", "nlu_fallback"):
+            return {NAME: text}  # validate_citizen_name refuses what is not a name
         return {}
 
     async def validate_citizen_name(

@@ -297,3 +297,12 @@ async def test_a_day_at_the_day_question_wins_over_a_weak_intent() -> None:
     assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-04", "11:00")
     assert await extract("blabla", intent="nlu_fallback", booking_service="jobcenter") == {}
     assert await extract("har i åbent på fredag", intent="opening_hours", booking_service="jobcenter") == {}
+
+
+async def test_changing_the_day_at_the_name_question() -> None:
+    tracker = tracker_for("kan vi tage fredag i stedet", "reschedule_appointment", requested_slot="citizen_name",
+                          booking_service="laege", booking_day="2026-12-03", booking_time="10:00")  # fmt: skip
+    form = ValidateBookingForm()
+    assert await form.extract_citizen_name(CollectingDispatcher(), tracker, {}) == {}
+    slots = await form.extract_booking_day(CollectingDispatcher(), tracker, {})
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-04", "10:00")
