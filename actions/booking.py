@@ -27,6 +27,7 @@ from actions.booking_store import SlotTaken, normalise_phone
 from actions.context import booking_provider, content, municipality_for, settings
 from actions.danish_time import NUMBER_WORDS, PARTS_OF_DAY, parse_when
 from actions.day_reference import describe_day
+from actions.municipalities import Municipality
 from actions.settings import TIMEZONE
 
 logger = logging.getLogger(__name__)
@@ -383,6 +384,16 @@ def _pop_notice(tracker: Tracker) -> tuple[str | None, list[EventType]]:
     return notice, ([SlotSet(NOTICE, None)] if notice else [])
 
 
+def _ask_with_choices(
+    dispatcher: CollectingDispatcher, municipality: Municipality, key: str, choices: list[datetime], **values: str
+) -> list[EventType]:
+    """Ask message ``key`` with the choices spoken and as buttons; remember them as offered."""
+    today = now().date()
+    text = content().message(key, municipality, choices=speak_choices(choices, today), **values)
+    dispatcher.utter_message(text=text, buttons=offer_buttons(choices, today))
+    return [SlotSet(OFFERED, [c.isoformat() for c in choices])]
+
+
 def _offered_buttons(tracker: Tracker) -> list[dict[str, str]]:
     offered = [datetime.fromisoformat(item) for item in tracker.get_slot(OFFERED) or []]
     return offer_buttons(offered, now().date())
@@ -424,14 +435,11 @@ class AskBookingDay(Action):
             return events
         calendar = calendar_for(tracker)
         municipality = municipality_for(tracker)
-        current = now()
-        choices = calendar.nearest_free(booking_provider(), current) if calendar else []
+        choices = calendar.nearest_free(booking_provider(), now()) if calendar else []
         if not choices:
             dispatcher.utter_message(text=content().message("booking_ask_day_no_choices", municipality))
             return events
-        text = content().message("booking_ask_day", municipality, choices=speak_choices(choices, current.date()))
-        dispatcher.utter_message(text=text, buttons=offer_buttons(choices, current.date()))
-        return [*events, SlotSet(OFFERED, [c.isoformat() for c in choices])]
+        return [*events, *_ask_with_choices(dispatcher, municipality, "booking_ask_day", choices)]
 
 
 class AskBookingTime(Action):
@@ -453,13 +461,9 @@ class AskBookingTime(Action):
         window = PARTS_OF_DAY.get(tracker.get_slot(WINDOW) or "")
         choices = calendar.nearest_free(booking_provider(), current, day=day, window=window) if calendar and day else []
         choices = [c for c in choices if c.date() == day] or choices
-        municipality = municipality_for(tracker)
         day_words = describe_day(day, current.date()) if day else "den dag"
-        text = content().message(
-            "booking_ask_time", municipality, day=day_words, choices=speak_choices(choices, current.date())
-        )
-        dispatcher.utter_message(text=text, buttons=offer_buttons(choices, current.date()))
-        return [*events, SlotSet(OFFERED, [c.isoformat() for c in choices])]
+        asked = _ask_with_choices(dispatcher, municipality_for(tracker), "booking_ask_time", choices, day=day_words)
+        return [*events, *asked]
 
 
 class AskCitizenName(Action):

@@ -29,27 +29,42 @@ def requested_office_key(tracker: Tracker) -> str | None:
     return office
 
 
-class ActionOpeningHours(Action):
+class _OfficeAnswer(Action):
+    """Answer about an office of the conversation's municipality (the doctor and unknown municipalities aside)."""
+
+    unknown_municipality_message = ""
+
+    def answer(self, municipality: Municipality, office: Office, text: str) -> str:
+        """The Danish answer for a known municipality's office."""
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Answer from the municipality profile; point elsewhere for the doctor or an unknown municipality."""
+        municipality = municipality_for(tracker)
+        key = requested_office_key(tracker)
+        if key == "laege" or municipality.is_generic:
+            message = "doctor_hours" if key == "laege" else self.unknown_municipality_message
+            dispatcher.utter_message(text=content().message(message, municipality))
+            return []
+        text = tracker.latest_message.get("text") or ""
+        dispatcher.utter_message(text=self.answer(municipality, municipality.office(key), text))
+        return []
+
+
+class ActionOpeningHours(_OfficeAnswer):
     """Tell when an office is open today, on the day asked about, and in an ordinary week."""
+
+    unknown_municipality_message = "unknown_municipality_hours"
 
     def name(self) -> str:
         """Action name used in rules."""
         return "action_opening_hours"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Answer from the municipality's configured hours and today's date and time."""
-        municipality = municipality_for(tracker)
-        key = requested_office_key(tracker)
-        if key == "laege" or municipality.is_generic:
-            message = "doctor_hours" if key == "laege" else "unknown_municipality_hours"
-            dispatcher.utter_message(text=content().message(message, municipality))
-            return []
-        office = municipality.office(key)
-        text = tracker.latest_message.get("text") or ""
-        dispatcher.utter_message(text=opening_hours_answer(municipality, office, text))
-        return []
+    def answer(self, municipality: Municipality, office: Office, text: str) -> str:
+        """From the configured hours and today's date and time."""
+        return opening_hours_answer(municipality, office, text)
 
 
 def opening_hours_answer(municipality: Municipality, office: Office, text: str) -> str:
@@ -80,24 +95,15 @@ def contact_answer(municipality: Municipality, office: Office, text: str) -> str
     return " ".join(sentences)
 
 
-class ActionContactInfo(Action):
+class ActionContactInfo(_OfficeAnswer):
     """Give phone number, e-mail and/or address of the office asked about."""
+
+    unknown_municipality_message = "unknown_municipality_contact"
 
     def name(self) -> str:
         """Action name used in rules."""
         return "action_contact_info"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Answer from the municipality profile; ask the citizen to find their own if unknown."""
-        municipality = municipality_for(tracker)
-        key = requested_office_key(tracker)
-        if key == "laege" or municipality.is_generic:
-            message = "doctor_hours" if key == "laege" else "unknown_municipality_contact"
-            dispatcher.utter_message(text=content().message(message, municipality))
-            return []
-        office = municipality.office(key)
-        text = tracker.latest_message.get("text") or ""
-        dispatcher.utter_message(text=contact_answer(municipality, office, text))
-        return []
+    def answer(self, municipality: Municipality, office: Office, text: str) -> str:
+        """Phone, e-mail and/or address, as asked."""
+        return contact_answer(municipality, office, text)
