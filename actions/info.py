@@ -29,8 +29,11 @@ def requested_office_key(tracker: Tracker) -> str | None:
     return office
 
 
-class _OfficeAnswer(Action):
-    """Answer about an office of the conversation's municipality (the doctor and unknown municipalities aside)."""
+class _OfficeAnswer:
+    """Answer about an office of the conversation's municipality (the doctor and unknown municipalities aside).
+
+    A mixin, not an Action: rasa-sdk instantiates every Action subclass it finds.
+    """
 
     unknown_municipality_message = ""
 
@@ -53,7 +56,7 @@ class _OfficeAnswer(Action):
         return []
 
 
-class ActionOpeningHours(_OfficeAnswer):
+class ActionOpeningHours(_OfficeAnswer, Action):
     """Tell when an office is open today, on the day asked about, and in an ordinary week."""
 
     unknown_municipality_message = "unknown_municipality_hours"
@@ -95,7 +98,7 @@ def contact_answer(municipality: Municipality, office: Office, text: str) -> str
     return " ".join(sentences)
 
 
-class ActionContactInfo(_OfficeAnswer):
+class ActionContactInfo(_OfficeAnswer, Action):
     """Give phone number, e-mail and/or address of the office asked about."""
 
     unknown_municipality_message = "unknown_municipality_contact"
