@@ -68,7 +68,7 @@ def conversation_latency(conversations: int, config: MuniConfig) -> dict:
         for index in range(conversations):
             sender = f"bench-{uuid.uuid4().hex[:8]}"
             for turn in CONVERSATION:
-                text = turn.format(day=DAYS[index % 5], hour=9 + (index // 5) % 5)
+                text = turn.format(day=DAYS[index % 5], hour=9 + (index // 5) % 3)  # within every weekday's hours
                 elapsed, messages = _say(bench_config, sender, text)
                 per_turn.append(elapsed)
             booked += any("er booket" in (m.get("text") or "") for m in messages)
