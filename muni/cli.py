@@ -117,6 +117,7 @@ def cmd_test(args: argparse.Namespace, _config: MuniConfig) -> int:
         steps.append(
             ("NLU-rapport (tests/nlu/heldout_da.yml)",
              ["test", "nlu", "--nlu", str(HELD_OUT_NLU), "--model", str(_model_or_train()),
+              "--domain", str(BOT_DIR / "domain"),
               "--out", str(REPORTS_DIR / "nlu-heldout")])
         )  # fmt: skip
     for title, rasa_args in steps:
