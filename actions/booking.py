@@ -420,41 +420,52 @@ class AskBookingService(Action):
         return events
 
 
-class AskBookingDay(Action):
+class _OfferingQuestion:
+    """A question that offers free times; a notice from the validation (with its offers) comes instead.
+
+    A mixin, not an Action: rasa-sdk instantiates every Action subclass it finds.
+    """
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Say the pending notice with its offered times, or ask with fresh choices."""
+        notice, events = _pop_notice(tracker)
+        if notice:
+            dispatcher.utter_message(text=notice, buttons=_offered_buttons(tracker))
+            return events
+        return await self.ask(dispatcher, tracker)
+
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Ask the question with free times to choose from."""
+        raise NotImplementedError
+
+
+class AskBookingDay(_OfferingQuestion, Action):
     """Ask for the day, offering the earliest free slots."""
 
     def name(self) -> str:
         """The form asks for booking_day with this action."""
         return "action_ask_booking_day"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Say the notice with its offered slots, or offer the earliest free slots."""
-        notice, events = _pop_notice(tracker)
-        if notice:
-            dispatcher.utter_message(text=notice, buttons=_offered_buttons(tracker))
-            return events
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Offer the earliest free slots."""
         calendar = calendar_for(tracker)
         municipality = municipality_for(tracker)
         choices = calendar.nearest_free(booking_provider(), now()) if calendar else []
         if not choices:
             dispatcher.utter_message(text=content().message("booking_ask_day_no_choices", municipality))
-            return events
-        return [*events, *_ask_with_choices(dispatcher, municipality, "booking_ask_day", choices)]
+            return []
+        return _ask_with_choices(dispatcher, municipality, "booking_ask_day", choices)
 
 
-class AskBookingTime(Action):
+class AskBookingTime(_OfferingQuestion, Action):
     """Ask for the time on the chosen day, offering free times (in the wished part of the day)."""
 
     def name(self) -> str:
         """The form asks for booking_time with this action."""
         return "action_ask_booking_time"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Say the notice with its offered slots, or offer three free times that day."""
-        notice, events = _pop_notice(tracker)
-        if notice:
-            dispatcher.utter_message(text=notice, buttons=_offered_buttons(tracker))
-            return events
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Offer three free times that day (in the wished part of the day)."""
         calendar = calendar_for(tracker)
         day = _parse_day(tracker.get_slot(DAY))
         current = now()
@@ -462,8 +473,7 @@ class AskBookingTime(Action):
         choices = calendar.nearest_free(booking_provider(), current, day=day, window=window) if calendar and day else []
         choices = [c for c in choices if c.date() == day] or choices
         day_words = describe_day(day, current.date()) if day else "den dag"
-        asked = _ask_with_choices(dispatcher, municipality_for(tracker), "booking_ask_time", choices, day=day_words)
-        return [*events, *asked]
+        return _ask_with_choices(dispatcher, municipality_for(tracker), "booking_ask_time", choices, day=day_words)
 
 
 class AskCitizenName(Action):

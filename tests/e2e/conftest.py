@@ -7,7 +7,6 @@ with a SQLite tracker store in a temporary folder.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from muni.services import Stack, latest_model
 TOKEN = "e2e-test-token"
 # The assistant's clock in the end-to-end tests: Tuesday 1 December 2026, 09:00 (Europe/Copenhagen).
 FIXED_NOW = "2026-12-01T09:00:00"
-STACK_ENV = ("MUNI_NOW", "MUNI_BOOKING_DB_URL")
 
 
 def free_port() -> int:
@@ -46,18 +44,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MuniConfig
     )
     config = MuniConfig(rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(), rasa_token=TOKEN)
     running = Stack(config, endpoints_file=endpoints)
-    saved = {key: os.environ.get(key) for key in STACK_ENV}
-    os.environ.update({"MUNI_NOW": FIXED_NOW, "MUNI_BOOKING_DB_URL": f"sqlite:///{folder / 'bookings.db'}"})
-    try:
-        running.start(model)
-        yield config, tracker_db
-    finally:
-        running.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MUNI_NOW", FIXED_NOW)
+        env.setenv("MUNI_BOOKING_DB_URL", f"sqlite:///{folder / 'bookings.db'}")
+        try:
+            running.start(model)
+            yield config, tracker_db
+        finally:
+            running.stop()
 
 
 def post_json(url: str, body: Any, raw: bytes | None = None) -> tuple[int, Any]:

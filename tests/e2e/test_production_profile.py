@@ -6,7 +6,6 @@ that run on every developer and CI machine; .ci/run starts them if they are down
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -45,24 +44,20 @@ def production_stack() -> Iterator[MuniConfig]:
     model = latest_model()
     if model is None:
         pytest.fail("Ingen trænet model i models/. Kør 'make train'.")
-    saved = {key: os.environ.get(key) for key in DB_ENV}
-    os.environ.update(DB_ENV)
     config = MuniConfig(
         rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(),
         rasa_token=TOKEN, profile="production",
     )  # fmt: skip
     running = Stack(config)
-    try:
-        running.start(model)
-        yield config
-    finally:
-        running.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        pg_rows(f"DELETE FROM events WHERE sender_id LIKE '{SENDER_PREFIX}%'")  # noqa: S608 - constant prefix
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in DB_ENV.items():
+            env.setenv(key, value)
+        try:
+            running.start(model)
+            yield config
+        finally:
+            running.stop()
+            pg_rows(f"DELETE FROM events WHERE sender_id LIKE '{SENDER_PREFIX}%'")  # noqa: S608 - constant prefix
 
 
 def test_conversation_is_stored_in_postgresql(production_stack: MuniConfig) -> None:
