@@ -13,13 +13,22 @@ from pathlib import Path
 from muni import faq_domain
 from muni.config import ConfigError, MuniConfig, load_config
 from muni.paths import BOT_DIR, REPO_ROOT, REPORTS_DIR
-from muni.services import ServiceError, Stack, eprint, latest_model, port_in_use, run_rasa, train
+from muni.services import (
+    ServiceError,
+    Stack,
+    eprint,
+    latest_model,
+    port_in_use,
+    rasa_data_args,
+    run_rasa,
+    train,
+)
 
 HELD_OUT_NLU = REPO_ROOT / "tests" / "nlu" / "heldout_da.yml"
 CONVERSATION_TESTS = BOT_DIR / "tests"
 
 
-def _model_or_train() -> object:
+def _model_or_train() -> Path:
     model = latest_model()
     if model is None:
         eprint("Ingen model i models/: træner en model først (det tager nogle minutter) …")
@@ -107,16 +116,17 @@ def cmd_shell(args: argparse.Namespace, config: MuniConfig) -> int:
 def cmd_test(args: argparse.Namespace, _config: MuniConfig) -> int:
     """Data validation, conversation tests (failing on any wrong prediction), NLU report."""
     REPORTS_DIR.mkdir(exist_ok=True)
+    model = _model_or_train()
+    strict = ["--fail-on-warnings"] if args.strict else []
     steps = [
-        ("Datavalidering", ["data", "validate", *_data_args(), "--fail-on-warnings"] if args.strict else
-         ["data", "validate", *_data_args()]),
-        ("Samtaletest", ["test", "core", "--stories", str(CONVERSATION_TESTS), "--model", str(_model_or_train()),
+        ("Datavalidering", ["data", "validate", *rasa_data_args(), *strict]),
+        ("Samtaletest", ["test", "core", "--stories", str(CONVERSATION_TESTS), "--model", str(model),
                         "--fail-on-prediction-errors", "--out", str(REPORTS_DIR / "conversation-tests")]),
     ]  # fmt: skip
     if not args.skip_nlu_report:
         steps.append(
             ("NLU-rapport (tests/nlu/heldout_da.yml)",
-             ["test", "nlu", "--nlu", str(HELD_OUT_NLU), "--model", str(_model_or_train()),
+             ["test", "nlu", "--nlu", str(HELD_OUT_NLU), "--model", str(model),
               "--domain", str(BOT_DIR / "domain"),
               "--out", str(REPORTS_DIR / "nlu-heldout")])
         )  # fmt: skip
@@ -145,12 +155,6 @@ def nlu_quality_gate(report_dir: Path, minimum: float) -> bool:
         eprint(f"NLU-kvaliteten er under grænsen {minimum:.2f}: se {report_dir}.")
         return False
     return True
-
-
-def _data_args() -> list[str]:
-    from muni.services import rasa_data_args
-
-    return rasa_data_args()
 
 
 def cmd_bench(args: argparse.Namespace, config: MuniConfig) -> int:

@@ -67,3 +67,10 @@ def fixed_now(monkeypatch: pytest.MonkeyPatch):
 def no_default_municipality(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MUNI_DEFAULT_MUNICIPALITY", raising=False)
     monkeypatch.delenv("MUNI_NOW", raising=False)
+
+
+@pytest.fixture
+def booking_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """A fresh SQLite booking store and the clock at Tuesday 1 December 2026, 09:00."""
+    monkeypatch.setenv("MUNI_BOOKING_DB_URL", f"sqlite:///{tmp_path / 'bookings.db'}")
+    monkeypatch.setenv("MUNI_NOW", "2026-12-01T09:00:00")

@@ -21,10 +21,7 @@ from actions.booking import (
 META = {"municipality": "frederikshavn"}
 
 
-@pytest.fixture(autouse=True)
-def booking_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("MUNI_BOOKING_DB_URL", f"sqlite:///{tmp_path / 'bookings.db'}")
-    monkeypatch.setenv("MUNI_NOW", "2026-12-01T09:00:00")  # Tuesday
+pytestmark = pytest.mark.usefixtures("booking_env")
 
 
 def tracker_for(text, intent="inform", entities=None, **slots):

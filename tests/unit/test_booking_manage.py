@@ -20,14 +20,11 @@ from actions.settings import TIMEZONE
 META = {"municipality": "frederikshavn"}
 
 
-@pytest.fixture(autouse=True)
-def booking_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("MUNI_BOOKING_DB_URL", f"sqlite:///{tmp_path / 'bookings.db'}")
-    monkeypatch.setenv("MUNI_NOW", "2026-12-01T09:00:00")
+pytestmark = pytest.mark.usefixtures("booking_env")
 
 
 @pytest.fixture
-def booking():
+def booking(booking_env):
     return booking_provider().book(
         "frederikshavn", "jobcenter", datetime(2026, 12, 3, 10, tzinfo=TIMEZONE), 2, "Mette Hansen", "20304050", "web"
     )
