@@ -1,0 +1,1 @@
+"""Speech for the voice gateway: audio conversion, endpointing, speech-to-text and text-to-speech."""
