@@ -37,6 +37,13 @@ class MuniConfig:
     rasa_token: str = ""
     profile: str = "default"
     default_municipality: str = ""
+    voice: str = "auto"
+    """Voice channels: "on", "off", or "auto" (on when the speech model is installed)."""
+    stt_model_dir: str = ""
+    stt_workers: int = 1
+    tts_voice: str = ""
+    audiosocket_port: int = 0
+    voice_handoff_hook_url: str = ""
 
     @property
     def rasa_url(self) -> str:
@@ -98,6 +105,12 @@ def load_config(**overrides: Any) -> MuniConfig:
         "rasa_token": "MUNI_RASA_TOKEN",
         "profile": "MUNI_PROFILE",
         "default_municipality": "MUNI_DEFAULT_MUNICIPALITY",
+        "voice": "MUNI_VOICE",
+        "stt_model_dir": "MUNI_STT_MODEL_DIR",
+        "stt_workers": "MUNI_STT_WORKERS",
+        "tts_voice": "MUNI_TTS_VOICE",
+        "audiosocket_port": "MUNI_AUDIOSOCKET_PORT",
+        "voice_handoff_hook_url": "MUNI_VOICE_HANDOFF_HOOK_URL",
     }
     for key, env_name in env_names.items():
         if os.environ.get(env_name):
@@ -106,19 +119,33 @@ def load_config(**overrides: Any) -> MuniConfig:
     unknown = set(values) - set(env_names)
     if unknown:
         raise ConfigError(f"ukendte nøgler i konfigurationen: {', '.join(sorted(unknown))}")
-    for key in ("rasa_port", "actions_port", "gateway_port"):
+    for key in ("rasa_port", "actions_port", "gateway_port", "audiosocket_port", "stt_workers"):
         if key in values:
             try:
                 values[key] = int(values[key])
             except (TypeError, ValueError) as error:
-                raise ConfigError(f"{key} skal være et portnummer, ikke '{values[key]}'") from error
-            if not 0 < values[key] < 65536:
-                raise ConfigError(f"{key} skal ligge mellem 1 og 65535")
+                raise ConfigError(f"{key} skal være et heltal, ikke '{values[key]}'") from error
+            if key == "stt_workers" and not 1 <= values[key] <= 16:
+                raise ConfigError("stt_workers skal ligge mellem 1 og 16")
+            low = 0 if key == "audiosocket_port" else 1
+            if key != "stt_workers" and not low <= values[key] < 65536:
+                raise ConfigError(f"{key} skal ligge mellem {low} og 65535")
     if values.get("profile", "default") not in PROFILES:
         raise ConfigError(f"profile skal være en af: {', '.join(PROFILES)}")
+    if str(values.get("voice", "auto")) not in ("on", "off", "auto"):
+        raise ConfigError("voice skal være on, off eller auto")
     if not values.get("rasa_token"):
         values["rasa_token"] = stored_token()
-    for key in ("host", "rasa_token", "profile", "default_municipality"):
+    for key in (
+        "host",
+        "rasa_token",
+        "profile",
+        "default_municipality",
+        "voice",
+        "stt_model_dir",
+        "tts_voice",
+        "voice_handoff_hook_url",
+    ):
         if key in values:
             values[key] = str(values[key])
     return MuniConfig(**values)

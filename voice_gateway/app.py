@@ -8,7 +8,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from voice_gateway.keys import RASA_SESSION, SETTINGS
+from voice_gateway.keys import METRICS, RASA_SESSION, SETTINGS
+from voice_gateway.metrics import VoiceMetrics, metrics_handler
 from voice_gateway.settings import MAX_BODY_BYTES, GatewaySettings
 from voice_gateway.webchat import handle_chat
 
@@ -46,8 +47,14 @@ def create_app(settings: GatewaySettings | None = None) -> web.Application:
     """Build the gateway application."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
     app[SETTINGS] = settings or GatewaySettings()
+    app[METRICS] = VoiceMetrics.create()
     app.cleanup_ctx.append(_rasa_session)
     app.router.add_get("/", chat_page)
     app.router.add_get("/healthz", health)
+    app.router.add_get("/metrics", metrics_handler(METRICS))
     app.router.add_post("/api/chat", handle_chat)
+    if app[SETTINGS].voice is not None:
+        from voice_gateway.voice_app import setup_voice
+
+        setup_voice(app, app[SETTINGS].voice)
     return app

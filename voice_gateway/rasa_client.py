@@ -47,11 +47,18 @@ async def send_message(
     municipality: str | None,
     input_channel: str,
     timeout_s: float,
+    metadata: dict[str, Any] | None = None,
 ) -> BotReply:
-    """Send one citizen message to Rasa and return the assistant's reply."""
+    """Send one citizen message to Rasa and return the assistant's reply.
+
+    ``metadata`` adds keys to the message metadata (the phone channel sends the caller's number as ``caller``).
+    """
     body: dict[str, Any] = {"sender": sender, "message": text, "input_channel": input_channel}
+    merged = dict(metadata or {})
     if municipality:
-        body["metadata"] = {"municipality": municipality}
+        merged["municipality"] = municipality
+    if merged:
+        body["metadata"] = merged
     try:
         async with session.post(
             f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=aiohttp.ClientTimeout(total=timeout_s)

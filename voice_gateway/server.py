@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 from typing import Protocol
 
 from aiohttp import web
 
 from voice_gateway.app import create_app
 from voice_gateway.settings import GatewaySettings
+from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+
+logger = logging.getLogger(__name__)
 
 
 class _Config(Protocol):
@@ -16,15 +21,43 @@ class _Config(Protocol):
     gateway_port: int
     rasa_url: str
     default_municipality: str
+    voice: str
+    stt_model_dir: str
+    stt_workers: int
+    tts_voice: str
+    audiosocket_port: int
+    voice_handoff_hook_url: str
 
 
 class _Stack(Protocol):
     def failed(self) -> str | None: ...
 
 
+def voice_settings_for(config: _Config) -> VoiceSettings | None:
+    """The voice settings of the configuration, or None when voice is off (or "auto" without a speech model)."""
+    if config.voice == "off":
+        return None
+    model_dir = Path(config.stt_model_dir) if config.stt_model_dir else DEFAULT_STT_MODEL_DIR
+    if config.voice == "auto" and not (model_dir / "model.bin").exists():
+        logger.warning("voice channels off: no speech model in %s (run `muni models install`)", model_dir)
+        return None
+    return VoiceSettings(
+        stt_model_dir=config.stt_model_dir,
+        stt_workers=config.stt_workers,
+        tts_voice=config.tts_voice,
+        audiosocket_host=config.host,
+        audiosocket_port=config.audiosocket_port,
+        handoff_hook_url=config.voice_handoff_hook_url,
+    )
+
+
 async def run_gateway(config: _Config, stack: _Stack | None = None) -> None:
     """Serve the gateway until interrupted or until a process of the stack dies."""
-    settings = GatewaySettings(rasa_url=config.rasa_url, default_municipality=config.default_municipality)
+    settings = GatewaySettings(
+        rasa_url=config.rasa_url,
+        default_municipality=config.default_municipality,
+        voice=voice_settings_for(config),
+    )
     runner = web.AppRunner(create_app(settings))
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.gateway_port)

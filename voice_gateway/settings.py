@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from voice_gateway.voice_settings import VoiceSettings
+
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_CHARS = 2000
 
@@ -16,3 +18,5 @@ class GatewaySettings:
     default_municipality: str = ""
     rasa_timeout_s: float = 30.0
     max_message_chars: int = MAX_MESSAGE_CHARS
+    voice: VoiceSettings | None = None
+    """Voice channels (telephony, AudioSocket, browser voice); None = text only."""

@@ -48,7 +48,7 @@ def test_missing_rasa_environment_is_reported(monkeypatch, capsys) -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"MUNI_RASA_PORT": "abc"}, "rasa_port skal være et portnummer"),
+        ({"MUNI_RASA_PORT": "abc"}, "rasa_port skal være et heltal"),
         ({"MUNI_GATEWAY_PORT": "70000"}, "mellem 1 og 65535"),
         ({"MUNI_PROFILE": "cloud"}, "profile skal være en af"),
     ],

@@ -1,0 +1,1 @@
+"""Voice channels: telephony media stream, Asterisk AudioSocket and browser voice."""

@@ -1,0 +1,310 @@
+"""Telephony media stream in the Twilio Media Streams format (``GET /voice/twilio``, WebSocket).
+
+Inbound events: ``connected``, ``start`` (``streamSid``, ``callSid``, ``customParameters`` with
+``from``/``to``, ``mediaFormat`` audio/x-mulaw 8000 Hz mono), ``media`` (base64 mu-law), ``dtmf``,
+``mark``, ``stop``. Outbound: ``media``, ``mark``, ``clear`` and, for a handoff, the Muni extension
+``transfer`` (documented in docs/voice.md). The conversation id is the ``callSid``; the dialled number
+(``to``) picks the municipality.
+
+All parsing and building of messages lives in ``parse_event`` and the ``*_message`` functions
+(round-trip tested); the handler only wires them to a ``CallSession``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from voice_gateway.call import CallSession
+from voice_gateway.channels.common import VOICE_SERVICES, admit_call, municipality_for_call
+from voice_gateway.speech.audio import mulaw_decode, mulaw_encode
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 8000
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_MEDIA_BYTES = 16_000  # 2 s of mu-law in one frame is already far more than any platform sends
+CALL_SID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+DTMF_DIGITS = set("0123456789*#")
+
+
+class ProtocolError(ValueError):
+    """A message that does not follow the media stream format."""
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The platform connected (first message)."""
+
+
+@dataclass(frozen=True)
+class Start:
+    """The stream started: ids, caller and dialled number, audio format."""
+
+    stream_sid: str
+    call_sid: str
+    custom_parameters: dict[str, str] = field(default_factory=dict)
+    encoding: str = "audio/x-mulaw"
+    sample_rate: int = SAMPLE_RATE
+    channels: int = 1
+
+    @property
+    def caller(self) -> str:
+        """The caller's number (``customParameters.from``)."""
+        return self.custom_parameters.get("from", "")
+
+    @property
+    def dialled(self) -> str:
+        """The number the caller dialled (``customParameters.to``)."""
+        return self.custom_parameters.get("to", "")
+
+
+@dataclass(frozen=True)
+class Media:
+    """Caller audio, decoded from mu-law to PCM16 at 8 kHz."""
+
+    pcm: bytes
+    track: str = "inbound"
+
+
+@dataclass(frozen=True)
+class Dtmf:
+    """A keypad digit."""
+
+    digit: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Playback reached a mark we sent."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """The stream (call) ended."""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """An event this gateway does not know; logged and ignored."""
+
+    event: str
+
+
+Event = Connected | Start | Media | Dtmf | Mark | Stop | Unknown
+
+
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ProtocolError(f"'{name}' must be an object")
+    return value
+
+
+def _string(container: dict[str, Any], key: str) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(f"'{key}' must be a non-empty string")
+    return value
+
+
+def parse_event(raw: str | bytes) -> Event:
+    """Parse one inbound WebSocket text message; ``ProtocolError`` says what is wrong."""
+    try:
+        message = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ProtocolError(f"not JSON: {error}") from error
+    message = _object(message, "message")
+    event = message.get("event")
+    if not isinstance(event, str):
+        raise ProtocolError("'event' missing")
+    if event == "connected":
+        return Connected()
+    if event == "start":
+        start = _object(message.get("start"), "start")
+        media_format = _object(start.get("mediaFormat") or {}, "mediaFormat")
+        parameters = start.get("customParameters") or {}
+        if not isinstance(parameters, dict):
+            raise ProtocolError("'customParameters' must be an object")
+        call_sid = _string(start, "callSid")
+        if not CALL_SID_PATTERN.match(call_sid):
+            raise ProtocolError("'callSid' has characters a conversation id cannot have")
+        try:
+            sample_rate = int(media_format.get("sampleRate", SAMPLE_RATE))
+            channels = int(media_format.get("channels", 1))
+        except (TypeError, ValueError) as error:
+            raise ProtocolError("'mediaFormat' has a non-numeric sampleRate or channels") from error
+        return Start(
+            stream_sid=_string(start, "streamSid") if "streamSid" in start else _string(message, "streamSid"),
+            call_sid=call_sid,
+            custom_parameters={str(k): str(v) for k, v in parameters.items()},
+            encoding=str(media_format.get("encoding", "audio/x-mulaw")),
+            sample_rate=sample_rate,
+            channels=channels,
+        )
+    if event == "media":
+        media = _object(message.get("media"), "media")
+        payload = _string(media, "payload")
+        if len(payload) > MAX_MEDIA_BYTES * 4 // 3 + 4:
+            raise ProtocolError("media frame too large")
+        try:
+            audio = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise ProtocolError("media payload is not base64") from error
+        return Media(pcm=mulaw_decode(audio), track=str(media.get("track", "inbound")))
+    if event == "dtmf":
+        digit = _string(_object(message.get("dtmf"), "dtmf"), "digit")
+        if digit not in DTMF_DIGITS:
+            raise ProtocolError(f"unknown DTMF digit {digit!r}")
+        return Dtmf(digit)
+    if event == "mark":
+        return Mark(_string(_object(message.get("mark"), "mark"), "name"))
+    if event == "stop":
+        return Stop()
+    return Unknown(event)
+
+
+def media_message(stream_sid: str, pcm8k: bytes) -> dict[str, Any]:
+    """Outbound audio (PCM16 8 kHz, sent as base64 mu-law)."""
+    return {
+        "event": "media",
+        "streamSid": stream_sid,
+        "media": {"payload": base64.b64encode(mulaw_encode(pcm8k)).decode()},
+    }
+
+
+def mark_message(stream_sid: str, name: str) -> dict[str, Any]:
+    """Ask the platform to echo ``name`` when playback reaches this point."""
+    return {"event": "mark", "streamSid": stream_sid, "mark": {"name": name}}
+
+
+def clear_message(stream_sid: str) -> dict[str, Any]:
+    """Drop the audio the platform has buffered (barge-in)."""
+    return {"event": "clear", "streamSid": stream_sid}
+
+
+def transfer_message(stream_sid: str, instruction: dict[str, Any]) -> dict[str, Any]:
+    """Muni's extension: put the call through to a person (see docs/voice.md)."""
+    return {"event": "transfer", "streamSid": stream_sid, "transfer": instruction}
+
+
+class TwilioTransport:
+    """Sends a call's audio and control messages over the media stream WebSocket."""
+
+    channel = "phone"
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, ws: web.WebSocketResponse, stream_sid: str) -> None:
+        self.ws = ws
+        self.stream_sid = stream_sid
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        if not self.ws.closed:
+            await self.ws.send_json(message)
+
+    async def send_audio(self, pcm: bytes) -> None:
+        """Send PCM16 8 kHz as a media message."""
+        await self._send(media_message(self.stream_sid, pcm))
+
+    async def send_mark(self, name: str) -> None:
+        """Send a mark after the queued audio."""
+        await self._send(mark_message(self.stream_sid, name))
+
+    async def clear_audio(self) -> None:
+        """Clear the platform's playback buffer."""
+        await self._send(clear_message(self.stream_sid))
+
+    async def transfer(self, instruction: dict[str, Any]) -> None:
+        """Send the transfer instruction."""
+        await self._send(transfer_message(self.stream_sid, instruction))
+
+    async def hangup(self) -> None:
+        """Close the stream; the platform ends the call (e.g. TwiML after <Connect> hangs up)."""
+        await self.ws.close(message=b"hangup")
+
+    async def notify(self, event: dict[str, Any]) -> None:
+        """Phones have no screen."""
+
+
+async def handle_media_stream(request: web.Request) -> web.WebSocketResponse:
+    """One call over the media stream WebSocket."""
+    ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=30)
+    await ws.prepare(request)
+    services = request.app[VOICE_SERVICES]
+    call: CallSession | None = None
+    errors = 0
+    try:
+        async for message in ws:
+            if message.type == WSMsgType.ERROR:
+                logger.error("media stream error: %s", ws.exception())
+                break
+            if message.type != WSMsgType.TEXT:
+                errors += 1
+                logger.warning("media stream: ignoring a non-text WebSocket message")
+                continue
+            try:
+                event = parse_event(message.data)
+            except ProtocolError as error:
+                errors += 1
+                services.metrics.call_errors.labels(channel="phone", kind="protocol").inc()
+                logger.warning("media stream: malformed message (%s)", error)
+                if errors > 50:
+                    logger.error("media stream: too many malformed messages; closing")
+                    break
+                continue
+            if isinstance(event, Start):
+                if call is not None:
+                    logger.warning("media stream: second 'start' ignored")
+                    continue
+                if event.encoding != "audio/x-mulaw" or event.sample_rate != SAMPLE_RATE or event.channels != 1:
+                    logger.error(
+                        "media stream %s: unsupported audio %s/%d Hz/%d ch; closing",
+                        event.call_sid,
+                        event.encoding,
+                        event.sample_rate,
+                        event.channels,
+                    )
+                    services.metrics.call_errors.labels(channel="phone", kind="codec").inc()
+                    await ws.close(code=1003, message=b"unsupported mediaFormat: need audio/x-mulaw 8000 Hz mono")
+                    break
+                transport = TwilioTransport(ws, event.stream_sid)
+                municipality = municipality_for_call(request.app, event.dialled)
+                if not await admit_call(services, transport):
+                    break
+                call = CallSession(
+                    call_id=event.call_sid,
+                    transport=transport,
+                    services=services,
+                    municipality=municipality.id if municipality else None,
+                    municipality_name=municipality.name if municipality else "",
+                    caller=event.caller or None,
+                )
+                await call.start()
+            elif isinstance(event, Media):
+                if call is None:
+                    errors += 1
+                    continue
+                if event.track == "inbound":
+                    await call.on_audio(event.pcm, SAMPLE_RATE)
+            elif isinstance(event, Dtmf) and call is not None:
+                await call.on_dtmf(event.digit)
+            elif isinstance(event, Mark) and call is not None:
+                call.on_mark(event.name)
+            elif isinstance(event, Stop):
+                break
+            elif isinstance(event, Unknown):
+                logger.info("media stream: unknown event %r ignored", event.event)
+    finally:
+        if call is not None:
+            await call.close("stop" if not ws.closed else "disconnected")
+        if not ws.closed:
+            await ws.close()
+    return ws

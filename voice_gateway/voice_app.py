@@ -1,0 +1,88 @@
+"""Wiring the voice channels into the gateway: engines loaded once per process, routes, AudioSocket server.
+
+``setup_voice(app, settings)`` adds a cleanup context that loads the speech engines at start-up and
+stops them (and every open call) at shutdown, the media stream and browser voice WebSocket routes,
+and, when configured, the Asterisk AudioSocket TCP server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+from aiohttp import web
+
+from voice_gateway.call import VoiceServices
+from voice_gateway.channels.common import DIRECTORY, VOICE_SERVICES
+from voice_gateway.directory import MunicipalityDirectory
+from voice_gateway.keys import METRICS, RASA_SESSION, SETTINGS
+from voice_gateway.speech.stt import SttSettings, WhisperSpeechToText
+from voice_gateway.speech.tts import CachedPrompts, create_tts
+from voice_gateway.speech.vad import SileroVad
+from voice_gateway.voice_settings import VoiceSettings
+
+logger = logging.getLogger(__name__)
+
+
+async def build_services(app: web.Application, voice: VoiceSettings) -> VoiceServices:
+    """Load the speech engines and cache the fixed prompts."""
+    stt_settings = SttSettings()
+    if voice.stt_model_dir:
+        stt_settings = replace(stt_settings, model_dir=Path(voice.stt_model_dir))
+    stt_settings = replace(stt_settings, workers=voice.stt_workers, cpu_threads=voice.stt_cpu_threads)
+    stt = await asyncio.to_thread(WhisperSpeechToText, stt_settings)
+    tts = create_tts(voice.tts_voice or None, workers=voice.tts_workers)
+    start = getattr(tts, "start", None)
+    if start is not None:
+        await start()
+    prompts = CachedPrompts(tts)
+    services = VoiceServices(
+        stt=stt,
+        tts=tts,
+        prompts=prompts,
+        vad=SileroVad(),
+        settings=voice,
+        metrics=app[METRICS],
+        rasa_url=app[SETTINGS].rasa_url,
+        rasa_session=app[RASA_SESSION],
+        rasa_timeout_s=app[SETTINGS].rasa_timeout_s,
+    )
+    fixed = [voice.prompts.thinking, voice.prompts.not_heard, voice.prompts.silence, voice.prompts.goodbye]
+    for text in fixed:
+        await prompts.get(text)
+    return services
+
+
+def setup_voice(app: web.Application, voice: VoiceSettings) -> None:
+    """Add the voice channels to the application."""
+    from voice_gateway.channels.audiosocket import serve_audiosocket
+    from voice_gateway.channels.browser import handle_browser_voice, voice_page
+    from voice_gateway.channels.twilio import handle_media_stream
+
+    async def voice_context(app: web.Application) -> AsyncIterator[None]:
+        app[DIRECTORY] = MunicipalityDirectory.load()
+        services = await build_services(app, voice)
+        app[VOICE_SERVICES] = services
+        server = None
+        if voice.audiosocket_port:
+            server = await serve_audiosocket(app, voice.audiosocket_host, voice.audiosocket_port)
+        logger.info("voice channels ready")
+        yield
+        if server is not None:
+            server.close()
+        for call in list(services.active_calls):
+            await call.close("shutdown")
+        if server is not None:
+            await server.wait_closed()
+        await services.tts.close()
+        close_stt = getattr(services.stt, "close", None)
+        if close_stt is not None:
+            await close_stt()
+
+    app.cleanup_ctx.append(voice_context)
+    app.router.add_get("/voice/twilio", handle_media_stream)
+    app.router.add_get("/voice/browser", handle_browser_voice)
+    app.router.add_get("/ring", voice_page)

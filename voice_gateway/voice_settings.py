@@ -1,0 +1,83 @@
+"""Settings of the voice channels: engines, endpointing, call behaviour and the spoken prompts.
+
+Every value has a default; ``muni.yml`` (section ``voice:``) and MUNI_VOICE_* environment variables
+override them (docs/voice.md lists them all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voice_gateway.speech.vad import VadSettings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STT_MODEL_DIR = REPO_ROOT / "models" / "stt" / "whisper-base"
+DEFAULT_DANISH_VOICE = REPO_ROOT / "models" / "tts" / "da_DK-talesyntese-medium.onnx"
+
+
+@dataclass(frozen=True)
+class VoicePrompts:
+    """The fixed Danish sentences the gateway itself speaks (cached as audio)."""
+
+    greeting: str = (
+        "Hej, du taler med {name} digitale assistent. Sig med få ord, hvad det drejer sig om. "
+        "Du kan også trykke 1 for at bestille en tid, 2 for åbningstider, eller 0, "
+        "hvis du hellere vil tilbage i køen og tale med en medarbejder."
+    )
+    menu: tuple[tuple[str, str], ...] = (("bestille en tid", "/book_appointment"), ("åbningstider", "/opening_hours"))
+    """Keypad menu of the greeting: (label, message to Rasa) for the digits 1, 2, ..."""
+    thinking: str = "Et øjeblik."
+    not_heard: str = "Undskyld, det hørte jeg ikke. Vil du sige det igen?"
+    not_heard_again: str = (
+        "Jeg har stadig svært ved at høre dig. Prøv at sige det med få ord, for eksempel pas, "
+        "kørekort eller bestil tid. Du kan også trykke 0 for en medarbejder."
+    )
+    silence: str = "Er du der stadig? Sig hvad jeg kan hjælpe med, eller tryk 0 for en medarbejder."
+    goodbye: str = "Jeg hører ikke noget, så jeg lægger på nu. Du er velkommen til at ringe igen. Farvel."
+    technical_error: str = (
+        "Beklager, der er en teknisk fejl lige nu. Jeg stiller dig om til en medarbejder, et øjeblik."
+    )
+    too_busy: str = (
+        "Beklager, alle linjer til den digitale assistent er optaget. Jeg stiller dig om til en medarbejder."
+    )
+    empty_reply: str = "Undskyld, kan du sige det på en anden måde?"
+
+    def greeting_for(self, municipality_name: str) -> str:
+        """The greeting with the municipality's name ("Frederikshavn Kommunes")."""
+        name = f"{municipality_name} Kommunes" if municipality_name else "kommunens"
+        return self.greeting.format(name=name)
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """How calls behave and which speech engines they use."""
+
+    stt_model_dir: str = ""
+    """CTranslate2 Whisper directory; empty = models/stt/whisper-base (``muni models install``)."""
+    stt_workers: int = 1
+    """Transcriptions in parallel (each uses ``stt_cpu_threads`` threads)."""
+    stt_cpu_threads: int = 0
+    tts_voice: str = ""
+    """Path of a Piper voice (.onnx); empty = models/tts/da_DK-talesyntese-medium.onnx if present, else espeak-ng."""
+    tts_workers: int = 1
+    vad: VadSettings = field(default_factory=VadSettings)
+    silence_reprompt_s: float = 8.0
+    """Silence after the assistant finished speaking before it asks whether the caller is there."""
+    silence_reprompts: int = 1
+    """How many times it asks before the goodbye and hang-up."""
+    thinking_after_s: float = 1.2
+    """Say "Et øjeblik" when no answer has started this long after the caller stopped speaking."""
+    max_misheard: int = 3
+    """Not-understood utterances in a row before the call goes to a person."""
+    max_calls: int = 20
+    """Calls one gateway process takes at once; more are transferred to a person at once."""
+    max_inbound_audio_ahead_s: float = 5.0
+    """Inbound audio may run this far ahead of real time before frames are dropped (flooding)."""
+    handoff_hook_url: str = ""
+    """Optional URL that gets a POST with the transfer instruction when a call goes to a person."""
+    dtmf_timeout_s: float = 3.0
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int = 0
+    """TCP port of the Asterisk AudioSocket server; 0 = off."""
+    prompts: VoicePrompts = field(default_factory=VoicePrompts)
