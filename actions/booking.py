@@ -305,7 +305,9 @@ class ValidateBookingForm(FormValidationAction):
         when = parse_when(text, now())
         if when.day or when.clock:
             return {}  # "kan vi tage fredag i stedet": the day extractor takes it
-        if looks_like_name(text) or intent in ("inform", "nlu_fallback"):
+        if looks_like_name(text) or intent in ("inform", "nlu_fallback") or _on_phone(tracker):
+            # On the phone the recogniser often garbles names and the NLU calls them anything: take what
+            # was heard; the read-back before booking lets the caller say "navnet er forkert".
             return {NAME: text}  # validate_citizen_name refuses what is not a name
         return {}
 
@@ -314,6 +316,8 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         """A name of letters, spaces, hyphens; 'mit navn er' and the like are removed."""
         name = _NAME_PREFIX.sub("", str(value or "").strip()).strip(" .!")
+        if _on_phone(tracker):  # a transcript: drop the recogniser's punctuation instead of refusing
+            name = " ".join(re.sub(r"[^A-Za-zÆØÅæøåÄÖÜäöüÉé' -]", " ", name).split())
         if (
             not _NAME_PATTERN.match(name)
             or not re.search(r"[A-Za-zÆØÅæøå]{2}", name)
@@ -369,6 +373,11 @@ _FUNCTION_WORDS = frozenset(
     "jeg du han hun vi de det den der her hvad hvordan hvorfor hvornår hvor hvem er var har skal kan vil må "
     "en et og i på til med om af for fra ikke min mit mine dit din tid pas kort ja nej hej tak".split()
 )
+
+
+def _on_phone(tracker: Tracker) -> bool:
+    """True when the citizen's latest message came from a phone call (speech recognised by the gateway)."""
+    return tracker.get_latest_input_channel() == "phone"
 
 
 def looks_like_name(text: str) -> bool:

