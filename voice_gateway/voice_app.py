@@ -22,7 +22,7 @@ from voice_gateway.keys import METRICS, RASA_SESSION, SETTINGS
 from voice_gateway.speech.stt import SttSettings, WhisperSpeechToText
 from voice_gateway.speech.tts import CachedPrompts, create_tts
 from voice_gateway.speech.vad import SileroVad
-from voice_gateway.voice_settings import VoiceSettings
+from voice_gateway.voice_settings import DEFAULT_DANISH_VOICE, VoiceSettings
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ async def build_services(app: web.Application, voice: VoiceSettings) -> VoiceSer
         stt_settings = replace(stt_settings, model_dir=Path(voice.stt_model_dir))
     stt_settings = replace(stt_settings, workers=voice.stt_workers, cpu_threads=voice.stt_cpu_threads)
     stt = await asyncio.to_thread(WhisperSpeechToText, stt_settings)
-    tts = create_tts(voice.tts_voice or None, workers=voice.tts_workers)
+    voice_path = voice.tts_voice or (str(DEFAULT_DANISH_VOICE) if DEFAULT_DANISH_VOICE.exists() else None)
+    tts = create_tts(voice_path, workers=voice.tts_workers)
     start = getattr(tts, "start", None)
     if start is not None:
         await start()
