@@ -5,7 +5,8 @@ engines are started in this process. Each synthetic call connects to ``/voice/tw
 telephony platform, waits for the greeting, then says phrases from ``bench/voice_phrases.yml``
 (espeak-ng Danish, 8 kHz mu-law, streamed in real time in 20 ms frames followed by silence). For every
 turn it measures voice-to-voice latency (end of the caller's speech to the first byte of the answer's
-audio; "et øjeblik" is switched off so it cannot hide a slow answer), and reads the transcript and
+audio, so it includes the endpointer's end-of-utterance silence; "et øjeblik" is switched off so it
+cannot hide a slow answer), and reads the transcript and
 the recognised intent back from Rasa's tracker (HTTP API) for word error rate and intent accuracy.
 It then raises the number of simultaneous calls until p95 exceeds the target.
 """
@@ -123,8 +124,9 @@ class SyntheticCaller:
             await self._wait_mark(ws, timeout=30)
             for phrase, intent in phrases:
                 self.first_audio_after = None
+                self.first_audio_at = None
                 await self._stream(ws, self.audio[phrase])
-                speech_end = time.monotonic()
+                speech_end = time.monotonic()  # the end of the phrase; silence follows while we wait
                 self.first_audio_after = speech_end
                 answered = await self._wait_mark(ws, timeout=30)
                 latency = (self.first_audio_at - speech_end) if answered and self.first_audio_at else None
@@ -147,7 +149,6 @@ class SyntheticCaller:
 
     async def _wait_mark(self, ws: aiohttp.ClientWebSocketResponse, timeout: float) -> bool:
         """Wait for the end of the assistant's audio (its mark), sending silence meanwhile; echo the mark."""
-        self.first_audio_at = None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -214,7 +215,7 @@ async def _bench(config: MuniConfig, levels: list[int], turns: int, target_s: fl
 
     phrases = load_phrases()
     eprint(f"Syntetiserer {len(phrases)} sætninger med espeak-ng (8 kHz mu-law) …")
-    audio = {text: phone_mulaw(text) + SILENCE_FRAME * 50 for text, _ in phrases}
+    audio = {text: phone_mulaw(text) for text, _ in phrases}
     voice = VoiceSettings(
         stt_model_dir=config.stt_model_dir,
         stt_workers=config.stt_workers,

@@ -272,7 +272,8 @@ class CallSession:
             next_turn, self._queued_turn = self._queued_turn, None
 
     async def _speech_turn(self, utterance: UtteranceEnded) -> None:
-        times = TurnTimes(speech_end=time.monotonic())
+        # Voice-to-voice counts from the end of the caller's speech, so it includes the endpointing wait.
+        times = TurnTimes(speech_end=time.monotonic() - utterance.trailing_silence_s)
         thinking = self._spawn(self._say_thinking_after(times), "thinking")
         try:
             transcript = await self.services.stt.transcribe(utterance.pcm)
@@ -468,7 +469,8 @@ class CallSession:
                 continue
             if self.busy or self.speaking or self.endpointer.in_speech or self.transferred:
                 continue
-            if time.monotonic() - self._last_activity < self.settings.silence_reprompt_s:
+            quiet_since = max(self._last_activity, self._playback_until)  # also when marks never come back
+            if time.monotonic() - quiet_since < self.settings.silence_reprompt_s:
                 continue
             if self.silence_reprompts < self.settings.silence_reprompts:
                 self.silence_reprompts += 1

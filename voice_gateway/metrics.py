@@ -42,7 +42,8 @@ class VoiceMetrics:
             ),
             turn_stage_seconds=Histogram(
                 "muni_voice_turn_seconds",
-                "Per-turn latency by stage: stt (end of speech to transcript), dialogue (transcript to reply), "
+                "Per-turn latency by stage: stt (end of speech to transcript, incl. the endpointing silence), "
+                "dialogue (transcript to reply), "
                 "tts_first_audio (reply to first audio byte), voice_to_voice (end of speech to first audio byte)",
                 ["channel", "stage"],
                 buckets=LATENCY_BUCKETS,

@@ -51,6 +51,8 @@ class UtteranceEnded:
 
     pcm: bytes
     reason: str
+    trailing_silence_s: float = 0.0
+    """Silence at the end (the wait that ended the utterance); the speech itself ended this long ago."""
 
     @property
     def duration_s(self) -> float:
@@ -187,8 +189,9 @@ class Endpointer:
         return []
 
     def _finish(self, reason: str) -> UtteranceEnded:
+        trailing = self._silence_ms / 1000 if reason == "silence" else 0.0
         pcm = b"".join(self._utterance)
         self._utterance = []
         self._in_speech = False
         self._speech_ms = self._silence_ms = self._utterance_ms = 0
-        return UtteranceEnded(pcm, reason)
+        return UtteranceEnded(pcm, reason, trailing)
