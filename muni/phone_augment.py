@@ -5,7 +5,9 @@ examples of every intent, this speaks the example with espeak-ng at telephone qu
 it with the gateway's own recogniser (same model, settings and hallucination guard), and writes the
 transcripts that differ from the original to ``nlu_data/phone_transcripts.yml`` under the same
 intent. The next training then also learns the recogniser's typical errors. Examples with entity
-annotations are skipped (a transcript has no reliable entity spans).
+annotations are skipped (a transcript has no reliable entity spans), so are short dialogue acts
+(``SKIPPED_INTENTS``) and transcripts too unlike the example to be a mishearing (``MIN_SIMILARITY``).
+The raw pairs are kept in ``var/phone_augment_raw.tsv`` for inspection.
 
 Run it again after changing the training data or the speech model; the output is committed.
 """
@@ -13,6 +15,7 @@ Run it again after changing the training data or the speech model; the output is
 from __future__ import annotations
 
 import asyncio
+import difflib
 import random
 import re
 import time
@@ -25,6 +28,12 @@ from muni.paths import REPO_ROOT
 
 NLU_DIR = REPO_ROOT / "nlu_data"
 OUTPUT_FILE = NLU_DIR / "phone_transcripts.yml"
+RAW_FILE = REPO_ROOT / "var" / "phone_augment_raw.tsv"
+# Short dialogue acts are answered by keypad and the gateway's own ja/nej matching on the phone; their
+# garbled transcripts ("Jør.", "Det kørekort.") only blur the topics, so they are not augmented.
+SKIPPED_INTENTS = frozenset({"affirm", "deny", "greet", "goodbye", "thank", "repeat", "stop", "inform"})
+MIN_SIMILARITY = 0.4
+"""Transcripts less similar than this to the spoken example (difflib ratio) are noise, not a mishearing."""
 _ANNOTATION = re.compile(r"\[[^\]]+\]\s*[({]")
 _WORD = re.compile(r"\w+")
 
@@ -77,15 +86,29 @@ def augment(per_intent: int = 20, seed: int = 11, model_dir: str | None = None, 
     rng = random.Random(seed)
     jobs: list[tuple[str, str, int]] = []
     for intent, texts in sorted(training_examples().items()):
+        if intent in SKIPPED_INTENTS:
+            continue
         sample = rng.sample(texts, min(per_intent, len(texts)))
         jobs.extend((intent, text, rng.choice((140, 160, 180))) for text in sample)
     results = asyncio.run(_transcribe_all(jobs, model_dir))
+    RAW_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RAW_FILE.write_text("".join(f"{intent}\t{text}\t{heard}\n" for intent, text, heard in results), encoding="utf-8")
+    return write_transcripts(results, output)
+
+
+def similarity(said: str, heard: str) -> float:
+    """How close the transcript is to what was said (0..1, on normalised words)."""
+    return difflib.SequenceMatcher(None, _normalise(said), _normalise(heard)).ratio()
+
+
+def write_transcripts(results: list[tuple[str, str, str]], output: Path = OUTPUT_FILE) -> int:
+    """Keep the plausible mishearings (new, similar enough) and write them as Rasa NLU data."""
     existing = {_normalise(text) for texts in training_examples().values() for text in texts}
     by_intent: dict[str, list[str]] = defaultdict(list)
     seen: set[str] = set()
-    for intent, _text, heard in results:
+    for intent, text, heard in results:
         key = _normalise(heard)
-        if not key or key in existing or key in seen:
+        if not key or key in existing or key in seen or similarity(text, heard) < MIN_SIMILARITY:
             continue
         seen.add(key)
         by_intent[intent].append(re.sub(r"[\[\]{}()\n]", " ", heard).strip())
