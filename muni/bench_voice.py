@@ -231,8 +231,16 @@ async def _bench(config: MuniConfig, levels: list[int], turns: int, target_s: fl
     await site.start()
     gateway_url = f"http://127.0.0.1:{config.gateway_port}"
     results: list[LevelResult] = []
+    accuracy = LevelResult(1)
     try:
         await _run_level(gateway_url, config, 1, phrases, audio, 1)  # warm-up
+        eprint(f"== nøjagtighed: hver af de {len(phrases)} sætninger én gang (ét opkald ad gangen)")
+        for start in range(0, len(phrases), turns):
+            async with aiohttp.ClientSession() as session:
+                caller = SyntheticCaller(session, gateway_url, audio)
+                accuracy.turns.extend(
+                    await caller.run(phrases[start : start + turns], config.rasa_url, config.rasa_token)
+                )
         for calls in levels:
             eprint(f"== {calls} samtidige opkald × {turns} ture")
             level = await _run_level(gateway_url, config, calls, phrases, audio, turns)
@@ -243,7 +251,7 @@ async def _bench(config: MuniConfig, levels: list[int], turns: int, target_s: fl
                 break
     finally:
         await runner.cleanup()
-    all_turns = [t for level in results for t in level.turns]
+    all_turns = accuracy.turns
     edits = words = 0
     for turn in all_turns:
         e, n = word_error_rate(turn.phrase, turn.transcript)
@@ -276,9 +284,11 @@ async def _bench(config: MuniConfig, levels: list[int], turns: int, target_s: fl
     }
 
 
-def run_voice_bench(levels: list[int], turns: int, target_s: float, config: MuniConfig) -> int:
+def run_voice_bench(
+    levels: list[int], turns: int, target_s: float, config: MuniConfig, model: Path | None = None
+) -> int:
     """Start a fresh stack, run the calls, print and save the figures (reports/voice-bench.json)."""
-    model = latest_model() or train()
+    model = model or latest_model() or train()
     folder = Path(tempfile.mkdtemp(prefix="muni-bench-voice-"))
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
@@ -301,6 +311,7 @@ def run_voice_bench(levels: list[int], turns: int, target_s: float, config: Muni
     try:
         stack.start(model)
         figures = asyncio.run(_bench(bench_config, levels, turns, target_s))
+        figures["model"] = Path(model).name
     finally:
         stack.stop()
     REPORTS_DIR.mkdir(exist_ok=True)
@@ -309,10 +320,11 @@ def run_voice_bench(levels: list[int], turns: int, target_s: float, config: Muni
         eprint(f"  sagt: {example['said']!r}  hørt: {example['heard']!r}  intent: {example['intent']}")
     fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
     print(
-        f"\nstemme-til-stemme (1 opkald): p50 {fmt(figures['voice_to_voice_p50_s'])} s, "
+        f"\nmodel: {figures['model']}\n"
+        f"stemme-til-stemme (1 opkald): p50 {fmt(figures['voice_to_voice_p50_s'])} s, "
         f"p95 {fmt(figures['voice_to_voice_p95_s'])} s\n"
         f"ordfejlrate (WER): {fmt(figures['word_error_rate'])}   intent-nøjagtighed: {fmt(figures['intent_accuracy'])} "
-        f"({figures['turns']} ture)\n"
+        f"({figures['turns']} sætninger, hver én gang)\n"
         f"samtidige opkald med p95 < {target_s:g} s: {figures['max_simultaneous_calls_p95_below_target']}\n"
         + "\n".join(
             f"  {lv['calls']} opkald: p50 {fmt(lv['p50_s'])} s, p95 {fmt(lv['p95_s'])} s "

@@ -226,7 +226,7 @@ def cmd_bench_voice(args: argparse.Namespace, config: MuniConfig) -> int:
     from muni.bench_voice import run_voice_bench
 
     levels = sorted({int(n) for n in args.calls.split(",") if n.strip()})
-    return run_voice_bench(levels, args.turns, args.target_p95, config)
+    return run_voice_bench(levels, args.turns, args.target_p95, config, model=args.model)
 
 
 def cmd_nlu_phone_augment(args: argparse.Namespace, _config: MuniConfig) -> int:
@@ -285,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     voice.add_argument("--calls", default="1,2,3,4,6,8", help="antal samtidige opkald pr. trin, kommasepareret")
     voice.add_argument("--turns", type=int, default=3, help="ture pr. opkald")
     voice.add_argument("--target-p95", type=float, default=2.0, help="mål for p95 stemme-til-stemme i sekunder")
+    voice.add_argument("--model", type=Path, default=None, help="Rasa-model (standard: den nyeste i models/)")
     voice.set_defaults(func=cmd_bench_voice)
 
     nlu_parser = sub.add_parser("nlu", help="træningsdata til NLU")

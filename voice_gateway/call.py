@@ -139,8 +139,8 @@ class CallSession:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Greet the caller and start watching for silence."""
+    async def start(self, greet: bool = True) -> None:
+        """Greet the caller (unless the conversation continues from a chat) and start watching for silence."""
         self._started_at = time.monotonic()
         self.services.active_calls.add(self)
         self.services.metrics.calls_total.labels(channel=self.channel).inc()
@@ -151,8 +151,9 @@ class CallSession:
             Choice(label=label, payload=payload, digit=str(number))
             for number, (label, payload) in enumerate(self.settings.prompts.menu, start=1)
         ]
-        self.last_reply = SpokenReply(text=greeting, choices=menu, expects_yes_no=False)
-        self._spawn(self._play_prompt(greeting), "greeting")
+        if greet:
+            self.last_reply = SpokenReply(text=greeting, choices=menu, expects_yes_no=False)
+            self._spawn(self._play_prompt(greeting), "greeting")
         self._watchdog_task = self._spawn(self._watch_silence(), "watchdog")
 
     async def close(self, reason: str = "hangup") -> None:

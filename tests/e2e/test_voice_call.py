@@ -365,3 +365,19 @@ async def test_piper_voice_speaks_the_call(aiohttp_client, stack):
     audio = b"".join(base64.b64decode(m["media"]["payload"]) for m in call.received if m.get("event") == "media")
     assert len(audio) > 8000  # more than a second of speech
     await call.hang_up()
+
+
+async def test_endless_speech_is_cut_at_the_cap_and_handled(aiohttp_client, stack):
+    from voice_gateway.speech.vad import VadSettings
+
+    voice = replace(FAST, vad=VadSettings(max_utterance_s=2.0, end_silence_ms=5000))
+    client = await voice_client(aiohttp_client, stack, voice)
+    call = await new_call(client)
+    await call.answer()
+    rambling = phone_mulaw(
+        "Jeg vil gerne høre om boligstøtte og om hvordan man søger og hvad det koster for en familie"
+    )
+    before = len(call.received)
+    await call.send_audio(rambling)  # no pause long enough to end the utterance: only the cap ends it
+    await call.wait_for("mark", after=before, timeout=60)  # answered, or asked again: handled either way
+    await call.hang_up()

@@ -246,6 +246,8 @@ async def test_start_with_conversation_id_and_municipality(client, services: Voi
         (call,) = services.active_calls
         assert call.municipality == "aarhus"
         assert call.municipality_name == "Aarhus"
+        with pytest.raises(TimeoutError):  # a chat continued by voice gets no phone greeting
+            await next_audio(ws, timeout=0.5)
 
 
 async def test_query_municipality_is_used(client, services: VoiceServices) -> None:

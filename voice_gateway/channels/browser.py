@@ -244,7 +244,8 @@ async def handle_browser_voice(request: web.Request) -> web.StreamResponse:
             municipality_name=municipality.name if municipality else "",
         )
         await transport.notify({"type": "ready", "conversation_id": conversation_id})
-        await call.start()
+        # A chat that switches to the microphone keeps its conversation: no phone greeting in the middle of it.
+        await call.start(greet=message.conversation_id is None)
         return True
 
     async def protocol_error(text: str) -> bool:
