@@ -18,6 +18,7 @@ import base64
 import json
 import os
 import random
+import re
 import tempfile
 import time
 import uuid
@@ -331,5 +332,106 @@ def run_voice_bench(
             f"({lv['answered']}/{lv['turns']} besvaret)"
             for lv in figures["levels"]
         )
+    )
+    return 0
+
+
+HELDOUT_FILE = REPO_ROOT / "tests" / "nlu" / "heldout_da.yml"
+HELDOUT_TRANSCRIPTS = REPO_ROOT / "var" / "heldout_phone_transcripts.json"
+_ANNOTATION = re.compile(r"\[([^\]]+)\]\s*(?:\([^)]*\)|\{[^}]*\})")
+
+
+def heldout_utterances() -> list[tuple[str, str]]:
+    """(text, intent) of the independent held-out NLU set, entity annotations removed."""
+    data = yaml.safe_load(HELDOUT_FILE.read_text(encoding="utf-8"))
+    pairs = []
+    for block in data["nlu"]:
+        for line in str(block.get("examples", "")).splitlines():
+            text = line.strip().removeprefix("- ").strip()
+            if text:
+                pairs.append((_ANNOTATION.sub(r"\1", text), block["intent"]))
+    return pairs
+
+
+async def _heldout_transcripts(stt_model_dir: str) -> dict[str, str]:
+    """What the recogniser makes of each held-out utterance at telephone quality (cached in var/)."""
+    from voice_gateway.speech.audio import resample
+    from voice_gateway.speech.stt import SttSettings, WhisperSpeechToText
+    from voice_gateway.speech.synthetic import phone_pcm
+
+    cached = json.loads(HELDOUT_TRANSCRIPTS.read_text(encoding="utf-8")) if HELDOUT_TRANSCRIPTS.exists() else {}
+    settings = SttSettings() if not stt_model_dir else replace(SttSettings(), model_dir=Path(stt_model_dir))
+    key = str(settings.model_dir)
+    transcripts = cached.get(key, {})
+    missing = [text for text, _ in heldout_utterances() if text not in transcripts]
+    if missing:
+        eprint(f"Transskriberer {len(missing)} held-out-sætninger (espeak-ng, 8 kHz mu-law) …")
+        stt = WhisperSpeechToText(settings)
+        for text in missing:
+            result = await stt.transcribe(resample(phone_pcm(text), 8000, 16000))
+            transcripts[text] = result.text if result.understood else ""
+        await stt.close()
+        cached[key] = transcripts
+        HELDOUT_TRANSCRIPTS.parent.mkdir(parents=True, exist_ok=True)
+        HELDOUT_TRANSCRIPTS.write_text(json.dumps(cached, ensure_ascii=False, indent=1), encoding="utf-8")
+    return transcripts
+
+
+async def _parse_intents(rasa_url: str, token: str, texts: list[str]) -> list[str]:
+    intents = []
+    async with aiohttp.ClientSession() as session:
+        for text in texts:
+            if not text:
+                intents.append("")  # not understood: the call asks again, it never reaches the NLU
+                continue
+            async with session.post(f"{rasa_url}/model/parse", params={"token": token}, json={"text": text}) as reply:
+                parse = await reply.json()
+            intent = (parse.get("intent") or {}).get("name") or ""
+            retrieval = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+            if intent == "faq" and retrieval.get("intent_response_key"):
+                intent = retrieval["intent_response_key"]
+            intents.append(intent)
+    return intents
+
+
+def run_heldout_phone_bench(config: MuniConfig, model: Path | None = None) -> int:
+    """Intent accuracy of the held-out set spoken at telephone quality and recognised (not typed)."""
+    model = model or latest_model() or train()
+    pairs = heldout_utterances()
+    transcripts = asyncio.run(_heldout_transcripts(config.stt_model_dir))
+    from muni.bench_booking import _free_port
+
+    bench_config = replace(config, rasa_port=_free_port(), actions_port=_free_port(), rasa_token="bench")  # noqa: S106
+    stack = Stack(bench_config)
+    try:
+        stack.start(model)
+        heard = [transcripts.get(text, "") for text, _ in pairs]
+        typed = asyncio.run(_parse_intents(bench_config.rasa_url, "bench", [text for text, _ in pairs]))
+        spoken = asyncio.run(_parse_intents(bench_config.rasa_url, "bench", heard))
+    finally:
+        stack.stop()
+    total = len(pairs)
+    typed_ok = sum(1 for (_, want), got in zip(pairs, typed, strict=True) if got == want)
+    spoken_ok = sum(1 for (_, want), got in zip(pairs, spoken, strict=True) if got == want)
+    rejected = sum(1 for text in heard if not text)
+    edits = words = 0
+    for (text, _), hypothesis in zip(pairs, heard, strict=True):
+        e, n = word_error_rate(text, hypothesis)
+        edits, words = edits + e, words + n
+    figures = {
+        "model": Path(model).name,
+        "utterances": total,
+        "typed_intent_accuracy": round(typed_ok / total, 3),
+        "spoken_intent_accuracy": round(spoken_ok / total, 3),
+        "not_understood": rejected,
+        "word_error_rate": round(edits / words, 3),
+    }
+    REPORTS_DIR.mkdir(exist_ok=True)
+    (REPORTS_DIR / "voice-heldout-bench.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(
+        f"\nmodel: {figures['model']}\nheld-out ({total} sætninger): skrevet intent-nøjagtighed "
+        f"{figures['typed_intent_accuracy']:.3f}, talt (espeak-ng, 8 kHz, Whisper) "
+        f"{figures['spoken_intent_accuracy']:.3f}; "
+        f"ikke forstået {rejected}; ordfejlrate {figures['word_error_rate']:.2f}"
     )
     return 0
