@@ -15,10 +15,13 @@ PYTEST_OK = || [ $$? -eq 5 ]
 
 install: system-packages $(GATEWAY_STAMP) $(RASA_STAMP) $(SPACY_MODEL) $(SPEECH_MODELS)
 
-# espeak-ng (fallback Danish voice, synthetic test speech) and sox (audio conversion) from Debian.
+# From Debian: espeak-ng (fallback Danish voice, synthetic test speech), sox (audio conversion),
+# chromium (browser tests of the widget and kiosk; playwright's own browser download is not used).
+SYSTEM_PACKAGES := espeak-ng sox chromium
 system-packages:
-	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || \
-	  (apt-get install -y -q espeak-ng sox >/dev/null || (apt-get update -q && apt-get install -y -q espeak-ng sox))
+	@command -v espeak-ng >/dev/null && command -v sox >/dev/null && command -v chromium >/dev/null || \
+	  (apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null || \
+	   (apt-get update -q && apt-get install -y -q $(SYSTEM_PACKAGES)))
 
 $(GATEWAY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +80,7 @@ bench: install
 	$(MUNI) bench nlu
 	$(MUNI) bench booking
 	$(MUNI) bench voice
+	$(MUNI) bench widget
 
 # Pipeline comparison by 3-fold cross-validation (docs/nlu-pipeline.md); slow.
 bench-cv: install

@@ -55,6 +55,8 @@ def cmd_up(args: argparse.Namespace, config: MuniConfig) -> int:
             "\nAssistenten kører:\n"
             f"  Web chat (browser):   {config.gateway_url}/\n"
             f"  Web chat API:         POST {config.gateway_url}/api/chat\n"
+            f"  Chat-widget (script): {config.gateway_url}/widget/muni-widget.js\n"
+            f"  Kiosk (rådhuset):     {config.gateway_url}/kiosk?municipality=<id>\n"
             f"{_voice_lines(config)}"
             f"  Rasa REST-kanal:      POST {config.rasa_url}/webhooks/rest/webhook\n"
             f"  Rasa HTTP API:        {config.rasa_url}/model/parse  (token: MUNI_RASA_TOKEN eller var/rasa_token)\n"
@@ -223,10 +225,19 @@ def cmd_models_status(_args: argparse.Namespace, _config: MuniConfig) -> int:
 
 def cmd_bench_voice(args: argparse.Namespace, config: MuniConfig) -> int:
     """Synthetic Danish calls through the media stream: latency, WER, intent accuracy, simultaneous calls."""
-    from muni.bench_voice import run_voice_bench
+    from muni.bench_voice import run_heldout_phone_bench, run_voice_bench
 
+    if args.heldout:
+        return run_heldout_phone_bench(config, model=args.model)
     levels = sorted({int(n) for n in args.calls.split(",") if n.strip()})
     return run_voice_bench(levels, args.turns, args.target_p95, config, model=args.model)
+
+
+def cmd_bench_widget(args: argparse.Namespace, _config: MuniConfig) -> int:
+    """The chat widget's size (gzipped) and time to interactive on the sample host page (headless Chromium)."""
+    from muni.bench_widget import run_widget_bench
+
+    return run_widget_bench(args.runs)
 
 
 def cmd_nlu_phone_augment(args: argparse.Namespace, _config: MuniConfig) -> int:
@@ -286,7 +297,13 @@ def build_parser() -> argparse.ArgumentParser:
     voice.add_argument("--turns", type=int, default=3, help="ture pr. opkald")
     voice.add_argument("--target-p95", type=float, default=2.0, help="mål for p95 stemme-til-stemme i sekunder")
     voice.add_argument("--model", type=Path, default=None, help="Rasa-model (standard: den nyeste i models/)")
+    voice.add_argument(
+        "--heldout", action="store_true", help="kun NLU: held-out-sættet skrevet og talt i telefonkvalitet"
+    )
     voice.set_defaults(func=cmd_bench_voice)
+    widget = bench_sub.add_parser("widget", help="chat-widgettens størrelse (gzip) og tid til interaktiv")
+    widget.add_argument("--runs", type=int, default=20, help="antal sideindlæsninger")
+    widget.set_defaults(func=cmd_bench_widget)
 
     nlu_parser = sub.add_parser("nlu", help="træningsdata til NLU")
     nlu_sub = nlu_parser.add_subparsers(dest="nlu", required=True)

@@ -44,6 +44,8 @@ class MuniConfig:
     tts_voice: str = ""
     audiosocket_port: int = 0
     voice_handoff_hook_url: str = ""
+    widget_origins: str = "*"
+    """Comma-separated origins (https://www.kommune.dk) allowed to use the chat widget's API; * = any."""
 
     @property
     def rasa_url(self) -> str:
@@ -111,6 +113,7 @@ def load_config(**overrides: Any) -> MuniConfig:
         "tts_voice": "MUNI_TTS_VOICE",
         "audiosocket_port": "MUNI_AUDIOSOCKET_PORT",
         "voice_handoff_hook_url": "MUNI_VOICE_HANDOFF_HOOK_URL",
+        "widget_origins": "MUNI_WIDGET_ORIGINS",
     }
     for key, env_name in env_names.items():
         if os.environ.get(env_name):
@@ -145,6 +148,7 @@ def load_config(**overrides: Any) -> MuniConfig:
         "stt_model_dir",
         "tts_voice",
         "voice_handoff_hook_url",
+        "widget_origins",
     ):
         if key in values:
             values[key] = str(values[key])

@@ -12,6 +12,7 @@ from voice_gateway.keys import METRICS, RASA_SESSION, SETTINGS
 from voice_gateway.metrics import VoiceMetrics, metrics_handler
 from voice_gateway.settings import MAX_BODY_BYTES, GatewaySettings
 from voice_gateway.webchat import handle_chat
+from voice_gateway.widget import cors, setup_widget
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -45,7 +46,7 @@ async def json_errors(request: web.Request, handler):
 
 def create_app(settings: GatewaySettings | None = None) -> web.Application:
     """Build the gateway application."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[cors, json_errors])
     app[SETTINGS] = settings or GatewaySettings()
     app[METRICS] = VoiceMetrics.create()
     app.cleanup_ctx.append(_rasa_session)
@@ -53,6 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_get("/metrics", metrics_handler(METRICS))
     app.router.add_post("/api/chat", handle_chat)
+    setup_widget(app)
     if app[SETTINGS].voice is not None:
         from voice_gateway.voice_app import setup_voice
 

@@ -27,6 +27,8 @@ class _Config(Protocol):
     tts_voice: str
     audiosocket_port: int
     voice_handoff_hook_url: str
+    rasa_token: str
+    widget_origins: str
 
 
 class _Stack(Protocol):
@@ -56,6 +58,8 @@ async def run_gateway(config: _Config, stack: _Stack | None = None) -> None:
     settings = GatewaySettings(
         rasa_url=config.rasa_url,
         default_municipality=config.default_municipality,
+        rasa_token=config.rasa_token,
+        widget_origins=tuple(o.strip() for o in config.widget_origins.split(",") if o.strip()) or ("*",),
         voice=voice_settings_for(config),
     )
     runner = web.AppRunner(create_app(settings))

@@ -18,5 +18,9 @@ class GatewaySettings:
     default_municipality: str = ""
     rasa_timeout_s: float = 30.0
     max_message_chars: int = MAX_MESSAGE_CHARS
+    rasa_token: str = ""
+    """Token of Rasa's HTTP API (the widget's rating is stored through it)."""
+    widget_origins: tuple[str, ...] = ("*",)
+    """Web sites (origins) allowed to call /api/* from the widget; "*" = any."""
     voice: VoiceSettings | None = None
     """Voice channels (telephony, AudioSocket, browser voice); None = text only."""

@@ -1,0 +1,189 @@
+"""What the chat widget and the kiosk need from the gateway besides ``POST /api/chat``.
+
+- ``GET /widget/muni-widget.js`` and ``/widget/muni-widget.css``: the widget (one script tag on any page).
+- ``GET /kiosk``: the town-hall kiosk page, served with a strict Content-Security-Policy.
+- ``GET /api/widget-config``: whether read-aloud and the microphone are available (voice on).
+- ``POST /api/tts``: an answer read aloud (WAV) by the gateway's own text-to-speech.
+- ``POST /api/rating``: "Fik du svar på dit spørgsmål?" stored in the conversation (Rasa slot events
+  ``citizen_rating`` / ``citizen_rating_comment`` via the token-protected HTTP API), for the staff console.
+- CORS for ``/api/*`` so that municipality web sites on other origins can use the widget
+  (allowed origins configurable; no cookies or credentials are involved).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import wave
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from voice_gateway.keys import RASA_SESSION, SETTINGS
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+WIDGET_DIR = STATIC_DIR / "widget"
+WIDGET_FILES = {"muni-widget.js": "application/javascript", "muni-widget.css": "text/css"}
+MAX_TTS_CHARS = 1000
+MAX_COMMENT_CHARS = 500
+RATINGS = ("yes", "no")
+SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
+KIOSK_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; "
+    "media-src blob:; img-src 'self' data:; worker-src blob:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
+
+
+def _error(status: int, text: str) -> web.Response:
+    return web.json_response({"error": text}, status=status)
+
+
+@web.middleware
+async def cors(request: web.Request, handler):
+    """CORS for the widget's API calls from the municipality's own web site."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    origin = request.headers.get("Origin")
+    allowed = request.app[SETTINGS].widget_origins
+    allow = "*" if "*" in allowed else (origin if origin in allowed else None)
+    if request.method == "OPTIONS":
+        response: web.StreamResponse = web.Response(status=204)
+    else:
+        response = await handler(request)
+    if allow:
+        response.headers["Access-Control-Allow-Origin"] = allow
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+        if allow != "*":
+            response.headers["Vary"] = "Origin"
+    return response
+
+
+async def widget_file(request: web.Request) -> web.StreamResponse:
+    """The widget's script or stylesheet (cacheable for an hour)."""
+    name = request.match_info["name"]
+    if name not in WIDGET_FILES or not (WIDGET_DIR / name).exists():
+        raise web.HTTPNotFound()
+    response = web.FileResponse(WIDGET_DIR / name, headers={"Cache-Control": "public, max-age=3600"})
+    response.content_type = WIDGET_FILES[name]
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+async def kiosk_page(request: web.Request) -> web.FileResponse:
+    """The kiosk page: the widget in kiosk mode, full screen, under a strict CSP."""
+    return web.FileResponse(
+        STATIC_DIR / "kiosk.html",
+        headers={"Content-Security-Policy": KIOSK_CSP, "Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+    )
+
+
+def _voice_services(app: web.Application):
+    from voice_gateway.channels.common import VOICE_SERVICES
+
+    return app.get(VOICE_SERVICES)
+
+
+async def widget_config(request: web.Request) -> web.Response:
+    """What the widget may offer on this gateway."""
+    return web.json_response({"voice": _voice_services(request.app) is not None})
+
+
+async def _json_body(request: web.Request) -> dict | web.Response:
+    try:
+        body = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, "Forespørgslen er for stor.")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "Forespørgslen skal være JSON.")
+    if not isinstance(body, dict):
+        return _error(400, "Forespørgslen skal være et JSON-objekt.")
+    return body
+
+
+async def text_to_speech(request: web.Request) -> web.Response:
+    """Read a text aloud with the gateway's voice: ``{"text": ...}`` -> audio/wav."""
+    services = _voice_services(request.app)
+    if services is None:
+        return _error(503, "Oplæsning er ikke slået til på denne server.")
+    body = await _json_body(request)
+    if isinstance(body, web.Response):
+        return body
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return _error(400, "'text' skal være en ikke-tom tekst.")
+    if len(text) > MAX_TTS_CHARS:
+        return _error(413, f"Teksten er for lang til oplæsning (højst {MAX_TTS_CHARS} tegn).")
+    from voice_gateway.phone_text import speak_text
+
+    chunks = []
+    rate = services.tts.sample_rate
+    try:
+        async for chunk in services.tts.synthesize(speak_text(text)):
+            chunks.append(chunk.pcm)
+            rate = chunk.sample_rate
+    except Exception:
+        logger.exception("read-aloud failed")
+        return _error(503, "Oplæsningen mislykkedes. Prøv igen.")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"".join(chunks))
+    return web.Response(body=buffer.getvalue(), content_type="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+async def rating(request: web.Request) -> web.Response:
+    """Store the citizen's answer to "Fik du svar på dit spørgsmål?" in the conversation."""
+    settings = request.app[SETTINGS]
+    body = await _json_body(request)
+    if isinstance(body, web.Response):
+        return body
+    sender, value, comment = body.get("sender"), body.get("rating"), body.get("comment", "")
+    if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
+        return _error(400, "'sender' mangler eller er ugyldig.")
+    if value not in RATINGS:
+        return _error(400, "'rating' skal være 'yes' eller 'no'.")
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
+        return _error(400, f"'comment' skal være tekst på højst {MAX_COMMENT_CHARS} tegn.")
+    events = [{"event": "slot", "name": "citizen_rating", "value": value}]
+    if comment.strip():
+        events.append({"event": "slot", "name": "citizen_rating_comment", "value": comment.strip()})
+    url = f"{settings.rasa_url}/conversations/{sender}/tracker/events"
+    try:
+        async with request.app[RASA_SESSION].post(
+            url,
+            params={"token": settings.rasa_token, "include_events": "NONE"},
+            json=events,
+            timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_s),
+        ) as response:
+            if response.status >= 400:
+                logger.error("storing a rating failed: Rasa answered HTTP %d", response.status)
+                return _error(503, "Bedømmelsen kunne ikke gemmes lige nu. Tak alligevel!")
+    except (TimeoutError, aiohttp.ClientError) as error:
+        logger.error("storing a rating failed: %s", error)
+        return _error(503, "Bedømmelsen kunne ikke gemmes lige nu. Tak alligevel!")
+    return web.Response(status=204)
+
+
+def setup_widget(app: web.Application) -> None:
+    """Add the widget's routes."""
+    app.router.add_get("/widget/{name}", widget_file)
+    app.router.add_get("/kiosk", kiosk_page)
+    app.router.add_get("/api/widget-config", widget_config)
+    app.router.add_post("/api/tts", text_to_speech)
+    app.router.add_post("/api/rating", rating)
+    app.router.add_route("OPTIONS", "/api/{tail:.*}", _preflight)
+
+
+async def _preflight(request: web.Request) -> web.Response:
+    """Answered by the CORS middleware; this only gives OPTIONS a route."""
+    return web.Response(status=204)
