@@ -433,3 +433,101 @@ async def test_with_voice_on_the_kiosk_is_voice_first_and_answers_can_be_read_al
     assert not kiosk.errors, kiosk.errors
     assert not kiosk.csp_violations(), kiosk.csp_violations()
     await page.context.close()
+
+
+async def test_microphone_in_the_widget_is_heard_and_answered(aiohttp_server, stack, tmp_path, request) -> None:
+    """Chromium's fake microphone plays espeak-ng speech; the widget streams it to the real gateway and Whisper."""
+    import subprocess
+
+    from playwright.async_api import async_playwright
+
+    from muni.bench_widget import CHROMIUM, CHROMIUM_ARGS
+    from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+
+    if not (DEFAULT_STT_MODEL_DIR / "model.bin").exists():
+        pytest.fail("Talemodellen mangler: kør 'muni models install'.")
+    speech = tmp_path / "speech.wav"
+    spoken = tmp_path / "spoken.wav"
+    subprocess.run(["espeak-ng", "-v", "da", "-w", str(spoken), "Kørekort"], check=True)
+    subprocess.run(  # 1 s of silence, the word, 3 s of silence; 48 kHz mono 16-bit as a microphone gives
+        ["sox", "-D", str(spoken), "-r", "48000", "-c", "1", "-b", "16", str(speech), "pad", "1", "3"], check=True
+    )
+    voiced = GatewaySettings(
+        rasa_url=stack[0].rasa_url, default_municipality="frederikshavn", rasa_token=TOKEN, voice=VoiceSettings()
+    )
+    gateway = await aiohttp_server(create_app(voiced))
+    host = base_url(await aiohttp_server(host_app(base_url(gateway))))
+    microphone = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={speech}%noloop",
+    ]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *microphone]
+        )
+        try:
+            page = await new_page(browser)
+            chat = Widget(page)
+            await page.goto(host + "/")
+            await chat.ready()
+            await chat.by("muni-open").click()
+            await expect(chat.by("muni-mic")).to_be_visible()
+            await chat.by("muni-mic").click()
+            await expect(chat.user.first).to_be_visible(timeout=30_000)  # what Whisper heard
+            await expect(chat.bot.first).to_be_visible(timeout=30_000)  # and the answer to it
+            await screenshot(page, request.node.name, "heard-and-answered")
+            heard = await chat.user.first.locator(".muni-text").inner_text()
+            assert heard.strip(), "a transcript is shown as the citizen's message"
+            assert not chat.errors, chat.errors
+            await page.context.close()
+        finally:
+            await browser.close()
+
+
+async def test_ring_page_calls_by_microphone_and_keypad(aiohttp_server, stack, tmp_path, request) -> None:
+    """The page "Ring til kommunen fra din computer" (/ring) in Chromium, with a fake microphone playing speech."""
+    import subprocess
+
+    from playwright.async_api import async_playwright
+
+    from muni.bench_widget import CHROMIUM, CHROMIUM_ARGS
+    from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+
+    if not (DEFAULT_STT_MODEL_DIR / "model.bin").exists():
+        pytest.fail("Talemodellen mangler: kør 'muni models install'.")
+    spoken, speech = tmp_path / "spoken.wav", tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "da", "-w", str(spoken), "Kørekort"], check=True)
+    subprocess.run(["sox", "-D", str(spoken), "-r", "48000", "-c", "1", str(speech), "pad", "1", "3"], check=True)
+    voiced = GatewaySettings(
+        rasa_url=stack[0].rasa_url, default_municipality="frederikshavn", rasa_token=TOKEN, voice=VoiceSettings()
+    )
+    gateway = await aiohttp_server(create_app(voiced))
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={speech}%noloop",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        try:
+            page = await new_page(browser)
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            await page.goto(base_url(gateway) + "/ring")
+            await page.locator("#call").click()
+            log = page.locator("#log")
+            await expect(log).to_contain_text("kørekort", timeout=40_000, ignore_case=True)  # heard and answered
+            await page.locator("#keypad button", has_text="0").first.click()  # 0: a person
+            await expect(log).to_contain_text("medarbejder", timeout=30_000)
+            await expect(page.locator("#status")).to_contain_text("medarbejder", timeout=30_000)
+            await screenshot(page, request.node.name, "call")
+            assert not errors, errors
+            await page.context.close()
+        finally:
+            await browser.close()
