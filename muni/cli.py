@@ -240,6 +240,56 @@ def cmd_bench_widget(args: argparse.Namespace, _config: MuniConfig) -> int:
     return run_widget_bench(args.runs)
 
 
+def tracker_db_url(config: MuniConfig) -> str:
+    """The tracker store database of the active profile, as an SQLAlchemy URL."""
+    import os
+    from urllib.parse import quote
+
+    if config.profile == "default":
+        return f"sqlite:///{REPO_ROOT / 'var' / 'rasa_tracker.db'}"
+    missing = [name for name in ("MUNI_DB_HOST", "MUNI_DB_NAME") if not os.environ.get(name)]
+    if missing:
+        raise ServiceError(f"Produktionsprofilen mangler {', '.join(missing)} for at finde tracker-databasen.")
+    user = quote(os.environ.get("MUNI_DB_USER", "postgres"))
+    password = os.environ.get("MUNI_DB_PASSWORD", "")
+    credentials = f"{user}:{quote(password)}@" if password else f"{user}@"
+    host, port = os.environ["MUNI_DB_HOST"], os.environ.get("MUNI_DB_PORT", "5432")
+    return f"postgresql://{credentials}{host}:{port}/{os.environ['MUNI_DB_NAME']}"
+
+
+def cmd_purge(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Delete conversations older than the retention period, once or every N hours."""
+    import subprocess
+    import time
+
+    from muni.paths import RASA_PYTHON
+    from muni.services import rasa_env, require_rasa_env
+
+    require_rasa_env()
+    days = args.days or config.retention_days
+    url = args.url or tracker_db_url(config)
+    command = [str(RASA_PYTHON), "-m", "muni_rasa.purge", "--url", url, "--days", str(days)]
+    if args.dry_run:
+        command.append("--dry-run")
+    while True:
+        done = subprocess.run(command, cwd=REPO_ROOT, env=rasa_env(), capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode != 0:
+            eprint(f"Sletningen mislykkedes: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else '?'}")
+            if not args.every:
+                return 1
+        else:
+            result = json.loads(done.stdout)
+            verb = "ville slette" if result["dry_run"] else "slettede"
+            eprint(
+                f"Opbevaring {days:g} dage: {verb} {result['conversations']} samtaler "
+                f"({result['events']} hændelser) uden aktivitet siden "
+                f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(result['cutoff']))}."
+            )
+        if not args.every:
+            return 0
+        time.sleep(args.every * 3600)
+
+
 def cmd_nlu_phone_augment(args: argparse.Namespace, _config: MuniConfig) -> int:
     """Write nlu_data/phone_transcripts.yml from synthesised and transcribed training examples."""
     from muni.phone_augment import OUTPUT_FILE, augment
@@ -311,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     augment.add_argument("--per-intent", type=int, default=20, help="eksempler pr. intent")
     augment.add_argument("--model-dir", default=None, help="talemodel (standard models/stt/whisper-base)")
     augment.set_defaults(func=cmd_nlu_phone_augment)
+
+    purge_parser = sub.add_parser("purge", help="slet samtaler ældre end opbevaringsperioden (standard 90 dage)")
+    purge_parser.add_argument("--days", type=float, default=None, help="opbevaringsperiode (MUNI_RETENTION_DAYS)")
+    purge_parser.add_argument("--dry-run", action="store_true", help="tæl kun, slet intet")
+    purge_parser.add_argument("--every", type=float, default=None, help="gentag hver N timer (kører til den stoppes)")
+    purge_parser.add_argument("--url", default=None, help="tracker-database (standard: profilens)")
+    purge_parser.set_defaults(func=cmd_purge)
 
     content = sub.add_parser("content", help="gendan domænets FAQ-svar fra content/faq")
     content.set_defaults(func=cmd_content)

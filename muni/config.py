@@ -45,6 +45,8 @@ class MuniConfig:
     audiosocket_port: int = 0
     voice_handoff_hook_url: str = ""
     widget_origins: str = "*"
+    retention_days: int = 90
+    """Conversations untouched this many days are deleted by `muni purge`."""
     """Comma-separated origins (https://www.kommune.dk) allowed to use the chat widget's API; * = any."""
 
     @property
@@ -114,6 +116,7 @@ def load_config(**overrides: Any) -> MuniConfig:
         "audiosocket_port": "MUNI_AUDIOSOCKET_PORT",
         "voice_handoff_hook_url": "MUNI_VOICE_HANDOFF_HOOK_URL",
         "widget_origins": "MUNI_WIDGET_ORIGINS",
+        "retention_days": "MUNI_RETENTION_DAYS",
     }
     for key, env_name in env_names.items():
         if os.environ.get(env_name):
@@ -122,7 +125,7 @@ def load_config(**overrides: Any) -> MuniConfig:
     unknown = set(values) - set(env_names)
     if unknown:
         raise ConfigError(f"ukendte nøgler i konfigurationen: {', '.join(sorted(unknown))}")
-    for key in ("rasa_port", "actions_port", "gateway_port", "audiosocket_port", "stt_workers"):
+    for key in ("rasa_port", "actions_port", "gateway_port", "audiosocket_port", "stt_workers", "retention_days"):
         if key in values:
             try:
                 values[key] = int(values[key])
@@ -130,8 +133,10 @@ def load_config(**overrides: Any) -> MuniConfig:
                 raise ConfigError(f"{key} skal være et heltal, ikke '{values[key]}'") from error
             if key == "stt_workers" and not 1 <= values[key] <= 16:
                 raise ConfigError("stt_workers skal ligge mellem 1 og 16")
+            if key == "retention_days" and not 1 <= values[key] <= 3650:
+                raise ConfigError("retention_days skal ligge mellem 1 og 3650")
             low = 0 if key == "audiosocket_port" else 1
-            if key != "stt_workers" and not low <= values[key] < 65536:
+            if key not in ("stt_workers", "retention_days") and not low <= values[key] < 65536:
                 raise ConfigError(f"{key} skal ligge mellem {low} og 65535")
     if values.get("profile", "default") not in PROFILES:
         raise ConfigError(f"profile skal være en af: {', '.join(PROFILES)}")
