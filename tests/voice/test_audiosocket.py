@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from audio_fixtures import espeak_utterance, silence
+from speech_fakes import FakePrompts, FakeStt, FakeTts, wait_until
 
 from voice_gateway.call import CallSession, VoiceServices
 from voice_gateway.channels import audiosocket
@@ -49,7 +50,6 @@ from voice_gateway.directory import MunicipalityDirectory, MunicipalityLine
 from voice_gateway.keys import SETTINGS
 from voice_gateway.metrics import VoiceMetrics
 from voice_gateway.settings import GatewaySettings
-from voice_gateway.speech.types import AudioChunk, Transcript
 from voice_gateway.speech.vad import SileroVad
 from voice_gateway.voice_settings import VoiceSettings
 
@@ -180,14 +180,6 @@ class FakeWriter:
         return [(t, f) for t, f in self.frames if f.kind == KIND_AUDIO]
 
 
-async def wait_until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 async def test_outbound_audio_is_paced_in_real_time() -> None:
     writer = FakeWriter()
     transport = AudioSocketTransport(writer, call_id="pace")  # type: ignore[arg-type]
@@ -268,39 +260,6 @@ async def test_transfer_hangs_up_the_leg() -> None:
 
 
 # --- whole connections (fakes for speech engines) ------------------------------------------------------
-
-
-class FakeStt:
-    """Fake speech-to-text: always hears the same words."""
-
-    async def transcribe(self, pcm16k: bytes) -> Transcript:
-        return Transcript(text="hvornår har I åbent", confidence=0.9, audio_s=len(pcm16k) / 32000, stt_s=0.01)
-
-
-class FakeTts:
-    """Fake text-to-speech: 100 ms of silence per sentence."""
-
-    sample_rate = 16_000
-
-    async def synthesize(self, text: str) -> AsyncIterator[AudioChunk]:
-        yield AudioChunk(bytes(3200), 16_000)
-
-    async def close(self) -> None:
-        return None
-
-
-class FakePrompts:
-    """Fake prompt cache: silence (200 ms unless a test sets ``seconds``) for any prompt."""
-
-    seconds = 0.2
-
-    async def get(self, text: str) -> AudioChunk:
-        return AudioChunk(bytes(2 * int(16_000 * self.seconds)), 16_000)
-
-
-@pytest.fixture(scope="module")
-def vad() -> SileroVad:
-    return SileroVad()
 
 
 class FakeRasa:

@@ -21,6 +21,7 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 from audio_fixtures import espeak_utterance, silence
+from speech_fakes import FakePrompts, FakeStt, FakeTts, wait_until
 
 from voice_gateway.call import CallSession, VoiceServices
 from voice_gateway.channels.browser import (
@@ -42,7 +43,6 @@ from voice_gateway.directory import MunicipalityDirectory, MunicipalityLine
 from voice_gateway.keys import SETTINGS
 from voice_gateway.metrics import VoiceMetrics
 from voice_gateway.settings import GatewaySettings
-from voice_gateway.speech.types import AudioChunk, Transcript
 from voice_gateway.speech.vad import SileroVad
 from voice_gateway.voice_settings import VoiceSettings
 
@@ -105,39 +105,6 @@ def test_new_conversation_ids_are_valid_and_fresh() -> None:
 
 
 # --- the WebSocket call (fakes for speech engines) ----------------------------------------------------
-
-
-class FakeStt:
-    """Fake speech-to-text: always hears the same words."""
-
-    async def transcribe(self, pcm16k: bytes) -> Transcript:
-        return Transcript(text="hvornår har I åbent", confidence=0.9, audio_s=len(pcm16k) / 32000, stt_s=0.01)
-
-
-class FakeTts:
-    """Fake text-to-speech: 100 ms of silence per sentence."""
-
-    sample_rate = 16_000
-
-    async def synthesize(self, text: str) -> AsyncIterator[AudioChunk]:
-        yield AudioChunk(bytes(3200), 16_000)
-
-    async def close(self) -> None:
-        return None
-
-
-class FakePrompts:
-    """Fake prompt cache: silence (200 ms unless a test sets ``seconds``) for any prompt."""
-
-    seconds = 0.2
-
-    async def get(self, text: str) -> AudioChunk:
-        return AudioChunk(bytes(2 * int(16_000 * self.seconds)), 16_000)
-
-
-@pytest.fixture(scope="module")
-def vad() -> SileroVad:
-    return SileroVad()
 
 
 @pytest.fixture
@@ -210,14 +177,6 @@ async def next_audio(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) 
             return message.data
         if message.type != WSMsgType.TEXT:
             raise AssertionError(f"socket ended ({message.type}) while waiting for audio")
-
-
-async def wait_until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 async def test_start_gives_ready_and_the_greeting(client, services: VoiceServices) -> None:
