@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
-import tempfile
 import time
 import urllib.request
 import uuid
-from dataclasses import replace
-from pathlib import Path
 
+from muni.bench_stack import bench_stack
 from muni.config import MuniConfig
 from muni.paths import RASA_PYTHON, REPO_ROOT, REPORTS_DIR
-from muni.services import Stack, eprint, latest_model, rasa_env, require_rasa_env, train
+from muni.services import eprint, latest_model, rasa_env, require_rasa_env, train
 
 CONVERSATION = [
     "jeg vil gerne booke en tid hos jobcentret",
@@ -27,12 +23,6 @@ CONVERSATION = [
     "ja",
 ]
 DAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _say(config: MuniConfig, sender: str, text: str) -> tuple[float, list]:
@@ -49,17 +39,7 @@ def _say(config: MuniConfig, sender: str, text: str) -> tuple[float, list]:
 def conversation_latency(conversations: int, config: MuniConfig) -> dict:
     """Run complete booking conversations through the REST channel of a fresh stack."""
     model = latest_model() or train()
-    folder = Path(tempfile.mkdtemp(prefix="muni-bench-booking-"))
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: ${{MUNI_ACTIONS_URL}}\ntracker_store:\n  type: SQL\n  dialect: sqlite\n"
-        f"  db: {folder / 'tracker.db'}\n",
-        encoding="utf-8",
-    )
-    os.environ["MUNI_NOW"] = "2026-12-01T07:00:00"
-    os.environ["MUNI_BOOKING_DB_URL"] = f"sqlite:///{folder / 'bookings.db'}"
-    bench_config = replace(config, rasa_port=_free_port(), actions_port=_free_port(), rasa_token="bench")  # noqa: S106
-    stack = Stack(bench_config, endpoints_file=endpoints)
+    stack, bench_config = bench_stack(config, "muni-bench-booking-")
     per_turn: list[float] = []
     booked = 0
     try:

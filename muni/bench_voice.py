@@ -16,10 +16,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import random
 import re
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -30,9 +28,10 @@ import aiohttp
 import yaml
 from aiohttp import web
 
+from muni.bench_stack import bench_stack
 from muni.config import MuniConfig
 from muni.paths import REPO_ROOT, REPORTS_DIR
-from muni.services import Stack, eprint, latest_model, train
+from muni.services import eprint, latest_model, train
 
 PHRASES_FILE = REPO_ROOT / "bench" / "voice_phrases.yml"
 FRAME_S = 0.02
@@ -290,25 +289,7 @@ def run_voice_bench(
 ) -> int:
     """Start a fresh stack, run the calls, print and save the figures (reports/voice-bench.json)."""
     model = model or latest_model() or train()
-    folder = Path(tempfile.mkdtemp(prefix="muni-bench-voice-"))
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: ${{MUNI_ACTIONS_URL}}\ntracker_store:\n  type: SQL\n  dialect: sqlite\n"
-        f"  db: {folder / 'tracker.db'}\n",
-        encoding="utf-8",
-    )
-    os.environ["MUNI_NOW"] = "2026-12-01T07:00:00"
-    os.environ["MUNI_BOOKING_DB_URL"] = f"sqlite:///{folder / 'bookings.db'}"
-    from muni.bench_booking import _free_port
-
-    bench_config = replace(
-        config,
-        rasa_port=_free_port(),
-        actions_port=_free_port(),
-        gateway_port=_free_port(),
-        rasa_token="bench",  # noqa: S106
-    )
-    stack = Stack(bench_config, endpoints_file=endpoints)
+    stack, bench_config = bench_stack(config, "muni-bench-voice-")
     try:
         stack.start(model)
         figures = asyncio.run(_bench(bench_config, levels, turns, target_s))
@@ -399,15 +380,12 @@ def run_heldout_phone_bench(config: MuniConfig, model: Path | None = None) -> in
     model = model or latest_model() or train()
     pairs = heldout_utterances()
     transcripts = asyncio.run(_heldout_transcripts(config.stt_model_dir))
-    from muni.bench_booking import _free_port
-
-    bench_config = replace(config, rasa_port=_free_port(), actions_port=_free_port(), rasa_token="bench")  # noqa: S106
-    stack = Stack(bench_config)
+    stack, bench_config = bench_stack(config, "muni-bench-voice-heldout-")
     try:
         stack.start(model)
         heard = [transcripts.get(text, "") for text, _ in pairs]
-        typed = asyncio.run(_parse_intents(bench_config.rasa_url, "bench", [text for text, _ in pairs]))
-        spoken = asyncio.run(_parse_intents(bench_config.rasa_url, "bench", heard))
+        typed = asyncio.run(_parse_intents(bench_config.rasa_url, bench_config.rasa_token, [text for text, _ in pairs]))
+        spoken = asyncio.run(_parse_intents(bench_config.rasa_url, bench_config.rasa_token, heard))
     finally:
         stack.stop()
     total = len(pairs)

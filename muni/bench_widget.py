@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import socket
 import statistics
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from muni.bench_stack import free_port
 from muni.paths import REPORTS_DIR
 
 WIDGET_DIR = Path(__file__).resolve().parents[1] / "voice_gateway" / "static" / "widget"
@@ -47,13 +47,6 @@ INTERACTIVE_JS = """() => {
   if (!box.width || !box.height || style.visibility === "hidden" || button.closest("[hidden]")) return false;
   return performance.now();
 }"""
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def host_page(gateway: str) -> str:
