@@ -21,8 +21,8 @@ from aiohttp import web
 
 from muni.bench_stack import free_port
 from muni.paths import REPORTS_DIR
+from voice_gateway.paths import WIDGET_DIR
 
-WIDGET_DIR = Path(__file__).resolve().parents[1] / "voice_gateway" / "static" / "widget"
 HOST_PAGE = WIDGET_DIR / "example-host.html"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

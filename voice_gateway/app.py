@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
 from voice_gateway.keys import METRICS, RASA_SESSION, SETTINGS
 from voice_gateway.metrics import VoiceMetrics, metrics_handler
+from voice_gateway.paths import STATIC_DIR
 from voice_gateway.settings import MAX_BODY_BYTES, GatewaySettings
 from voice_gateway.webchat import handle_chat
 from voice_gateway.widget import cors, setup_widget
-
-STATIC_DIR = Path(__file__).parent / "static"
 
 
 async def _rasa_session(app: web.Application) -> AsyncIterator[None]:

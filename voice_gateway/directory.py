@@ -14,8 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from voice_gateway.paths import CONTENT_DIR
+
 logger = logging.getLogger(__name__)
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class MunicipalityDirectory:
     @classmethod
     def load(cls, content_dir: Path | None = None) -> MunicipalityDirectory:
         """Read every ``<id>.yml`` in the content's municipalities folder (``MUNI_CONTENT_DIR``)."""
-        content = content_dir or Path(os.environ.get("MUNI_CONTENT_DIR", REPO_ROOT / "content"))
+        content = content_dir or Path(os.environ.get("MUNI_CONTENT_DIR", CONTENT_DIR))
         lines = []
         for path in sorted((content / "municipalities").glob("*.yml")):
             try:

@@ -10,8 +10,9 @@ from typing import Protocol
 from aiohttp import web
 
 from voice_gateway.app import create_app
+from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.settings import GatewaySettings
-from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+from voice_gateway.voice_settings import VoiceSettings
 
 logger = logging.getLogger(__name__)
 

@@ -19,10 +19,11 @@ from voice_gateway.call import VoiceServices
 from voice_gateway.channels.common import DIRECTORY, VOICE_SERVICES
 from voice_gateway.directory import MunicipalityDirectory
 from voice_gateway.keys import METRICS, RASA_SESSION, SETTINGS
+from voice_gateway.paths import DEFAULT_DANISH_VOICE
 from voice_gateway.speech.stt import SttSettings, WhisperSpeechToText
 from voice_gateway.speech.tts import CachedPrompts, create_tts
 from voice_gateway.speech.vad import SileroVad
-from voice_gateway.voice_settings import DEFAULT_DANISH_VOICE, VoiceSettings
+from voice_gateway.voice_settings import VoiceSettings
 
 logger = logging.getLogger(__name__)
 

@@ -7,13 +7,8 @@ override them (docs/voice.md lists them all).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from voice_gateway.speech.vad import VadSettings
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_STT_MODEL_DIR = REPO_ROOT / "models" / "stt" / "whisper-base"
-DEFAULT_DANISH_VOICE = REPO_ROOT / "models" / "tts" / "da_DK-talesyntese-medium.onnx"
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,15 @@ import json
 import logging
 import re
 import wave
-from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
 from voice_gateway.keys import RASA_SESSION, SETTINGS
+from voice_gateway.paths import STATIC_DIR, WIDGET_DIR
 
 logger = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).parent / "static"
-WIDGET_DIR = STATIC_DIR / "widget"
 WIDGET_FILES = {"muni-widget.js": "application/javascript", "muni-widget.css": "text/css"}
 MAX_TTS_CHARS = 1000
 MAX_COMMENT_CHARS = 500

@@ -23,9 +23,10 @@ from conftest import TOKEN, get_json
 
 from voice_gateway.app import create_app
 from voice_gateway.channels.common import VOICE_SERVICES
+from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.settings import GatewaySettings
 from voice_gateway.speech.synthetic import phone_mulaw
-from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+from voice_gateway.voice_settings import VoiceSettings
 
 pytestmark = pytest.mark.stack
 

@@ -406,7 +406,8 @@ async def test_axe_finds_no_serious_problems(widget: Widget, gateway, browser, r
 async def test_with_voice_on_the_kiosk_is_voice_first_and_answers_can_be_read_aloud(
     browser, aiohttp_server, stack, request
 ) -> None:
-    from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+    from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
+    from voice_gateway.voice_settings import VoiceSettings
 
     if not (DEFAULT_STT_MODEL_DIR / "model.bin").exists():
         pytest.fail("Talemodellen mangler: kør 'muni models install'.")
@@ -442,7 +443,8 @@ async def test_microphone_in_the_widget_is_heard_and_answered(aiohttp_server, st
     from playwright.async_api import async_playwright
 
     from muni.bench_widget import CHROMIUM, CHROMIUM_ARGS
-    from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+    from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
+    from voice_gateway.voice_settings import VoiceSettings
 
     if not (DEFAULT_STT_MODEL_DIR / "model.bin").exists():
         pytest.fail("Talemodellen mangler: kør 'muni models install'.")
@@ -492,7 +494,8 @@ async def test_ring_page_calls_by_microphone_and_keypad(aiohttp_server, stack, t
     from playwright.async_api import async_playwright
 
     from muni.bench_widget import CHROMIUM, CHROMIUM_ARGS
-    from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+    from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
+    from voice_gateway.voice_settings import VoiceSettings
 
     if not (DEFAULT_STT_MODEL_DIR / "model.bin").exists():
         pytest.fail("Talemodellen mangler: kør 'muni models install'.")

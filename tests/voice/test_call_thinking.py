@@ -15,8 +15,9 @@ import pytest
 from aiohttp import WSMsgType, web
 
 from voice_gateway.app import create_app
+from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.settings import GatewaySettings
-from voice_gateway.voice_settings import DEFAULT_STT_MODEL_DIR, VoiceSettings
+from voice_gateway.voice_settings import VoiceSettings
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_STT_MODEL_DIR / "model.bin").exists(), reason="talemodellen mangler: kør 'muni models install'"

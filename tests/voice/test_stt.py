@@ -187,4 +187,4 @@ async def test_ten_concurrent_transcriptions_complete(whisper: WhisperSpeechToTe
 
 
 def test_module_exports() -> None:
-    assert stt_module.DEFAULT_MODEL_DIR.parts[-3:] == ("models", "stt", "whisper-base")
+    assert stt_module.DEFAULT_STT_MODEL_DIR.parts[-3:] == ("models", "stt", "whisper-base")

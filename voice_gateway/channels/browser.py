@@ -43,6 +43,7 @@ from aiohttp import WSMsgType, web
 
 from voice_gateway.call import CallSession
 from voice_gateway.channels.common import VOICE_SERVICES, admit_call, municipality_for_call
+from voice_gateway.paths import STATIC_DIR
 from voice_gateway.webchat import MUNICIPALITY_PATTERN, error_response
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,6 @@ MAX_TEXT_CHARS = 2000
 MAX_PROTOCOL_ERRORS = 50
 CONVERSATION_PATTERN = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
 DTMF_DIGITS = frozenset("0123456789*#")
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 VOICE_PAGE = STATIC_DIR / "voice.html"
 
 MUNICIPALITY_ERROR = "'municipality' skal være et kommune-id som 'frederikshavn'."

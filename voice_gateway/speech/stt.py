@@ -29,14 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.speech.audio import pcm_to_float, rms_dbfs
 from voice_gateway.speech.hallucination import GuardSettings, guard
 from voice_gateway.speech.types import STT_SAMPLE_RATE, Transcript
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "stt" / "whisper-base"
 MODEL_DIR_ENV = "MUNI_STT_MODEL_DIR"
 REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 
@@ -53,7 +52,7 @@ MIN_AUDIO_S = 0.1
 def default_model_dir() -> Path:
     """``MUNI_STT_MODEL_DIR`` when set, else ``models/stt/whisper-base`` in the checkout."""
     configured = os.environ.get(MODEL_DIR_ENV, "").strip()
-    return Path(configured).expanduser() if configured else DEFAULT_MODEL_DIR
+    return Path(configured).expanduser() if configured else DEFAULT_STT_MODEL_DIR
 
 
 class SttModelMissing(FileNotFoundError):

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_gateway.paths import REPO_ROOT
 from voice_gateway.speech.audio import resample
 from voice_gateway.speech.sentences import clean_for_speech, split_sentences
 from voice_gateway.speech.types import AudioChunk, TextToSpeech
@@ -50,7 +51,6 @@ _STDERR_TAIL_LINES = 20
 _CRASH_LOOP_COUNT = 3  # this many crashes within the window stop the automatic restart
 _CRASH_LOOP_WINDOW_S = 30.0
 _STREAM_LIMIT = 1 << 22  # reading pauses above twice this; asyncio's wait() then hangs until it is read
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 class TtsError(RuntimeError):
@@ -172,7 +172,7 @@ class _PiperProcess:
         started = time.monotonic()
         self._stderr_tail.clear()
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         env.setdefault("PYTHONUNBUFFERED", "1")
         proc = await asyncio.create_subprocess_exec(
             *self._argv,
