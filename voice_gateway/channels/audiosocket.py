@@ -54,6 +54,8 @@ from aiohttp import web
 
 from voice_gateway.call import CallSession
 from voice_gateway.channels.common import VOICE_SERVICES, admit_call, municipality_for_call
+from voice_gateway.channels.events import Dtmf
+from voice_gateway.dtmf import DTMF_KEYS
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +85,6 @@ READ_BYTES = 4096
 OUR_SIDE_REASONS = frozenset({"ended", "idle", "protocol", "error"})
 """Why a call may end from the gateway's side; Asterisk then gets a hang-up message before the socket closes."""
 MAX_PROTOCOL_ERRORS = 50
-DTMF_DIGITS = frozenset("0123456789*#")
 
 
 class ProtocolError(ValueError):
@@ -108,13 +109,6 @@ class CallId:
     """The call's UUID in canonical form."""
 
     call_id: str
-
-
-@dataclass(frozen=True)
-class Dtmf:
-    """A keypad digit."""
-
-    digit: str
 
 
 @dataclass(frozen=True)
@@ -194,7 +188,7 @@ def parse_frame(frame: Frame) -> Event:
         return CallId(str(uuid.UUID(bytes=payload)))
     if kind == KIND_DTMF:
         digit = payload.decode("ascii", errors="replace")
-        if len(payload) != 1 or digit not in DTMF_DIGITS:
+        if len(payload) != 1 or digit not in DTMF_KEYS:
             raise ProtocolError(f"unsupported DTMF payload {payload!r}")
         return Dtmf(digit)
     if kind == KIND_AUDIO:

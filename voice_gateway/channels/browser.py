@@ -43,6 +43,8 @@ from aiohttp import WSMsgType, web
 
 from voice_gateway.call import CallSession
 from voice_gateway.channels.common import VOICE_SERVICES, admit_call, municipality_for_call
+from voice_gateway.channels.events import Dtmf, Mark, Stop
+from voice_gateway.dtmf import DTMF_KEYS
 from voice_gateway.paths import STATIC_DIR
 from voice_gateway.webchat import MUNICIPALITY_PATTERN, error_response
 
@@ -53,7 +55,6 @@ MAX_MESSAGE_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 2000
 MAX_PROTOCOL_ERRORS = 50
 CONVERSATION_PATTERN = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
-DTMF_DIGITS = frozenset("0123456789*#")
 VOICE_PAGE = STATIC_DIR / "voice.html"
 
 MUNICIPALITY_ERROR = "'municipality' skal være et kommune-id som 'frederikshavn'."
@@ -73,29 +74,10 @@ class Start:
 
 
 @dataclass(frozen=True)
-class Dtmf:
-    """A keypad digit."""
-
-    digit: str
-
-
-@dataclass(frozen=True)
 class Text:
     """Typed text in the call, handled like a recognised utterance."""
 
     text: str
-
-
-@dataclass(frozen=True)
-class Mark:
-    """Playback reached a mark we sent."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Stop:
-    """The caller hung up."""
 
 
 ClientMessage = Start | Dtmf | Text | Mark | Stop
@@ -133,7 +115,7 @@ def parse_client_message(raw: str) -> ClientMessage:
         return Start(municipality=valid_municipality(message.get("municipality")), conversation_id=conversation_id)
     if kind == "dtmf":
         digit = message.get("digit")
-        if not isinstance(digit, str) or digit not in DTMF_DIGITS:
+        if not isinstance(digit, str) or digit not in DTMF_KEYS:
             raise ProtocolError("'digit' skal være et af tegnene 0-9, * eller #.")
         return Dtmf(digit)
     if kind == "text":

@@ -24,6 +24,8 @@ from aiohttp import WSMsgType, web
 
 from voice_gateway.call import CallSession
 from voice_gateway.channels.common import VOICE_SERVICES, admit_call, municipality_for_call
+from voice_gateway.channels.events import Dtmf, Mark, Stop
+from voice_gateway.dtmf import DTMF_KEYS
 from voice_gateway.speech.audio import mulaw_decode, mulaw_encode
 
 logger = logging.getLogger(__name__)
@@ -32,7 +34,6 @@ SAMPLE_RATE = 8000
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_MEDIA_BYTES = 16_000  # 2 s of mu-law in one frame is already far more than any platform sends
 CALL_SID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-DTMF_DIGITS = set("0123456789*#")
 
 
 class ProtocolError(ValueError):
@@ -72,25 +73,6 @@ class Media:
 
     pcm: bytes
     track: str = "inbound"
-
-
-@dataclass(frozen=True)
-class Dtmf:
-    """A keypad digit."""
-
-    digit: str
-
-
-@dataclass(frozen=True)
-class Mark:
-    """Playback reached a mark we sent."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Stop:
-    """The stream (call) ended."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +144,7 @@ def parse_event(raw: str | bytes) -> Event:
         return Media(pcm=mulaw_decode(audio), track=str(media.get("track", "inbound")))
     if event == "dtmf":
         digit = _string(_object(message.get("dtmf"), "dtmf"), "digit")
-        if digit not in DTMF_DIGITS:
+        if digit not in DTMF_KEYS:
             raise ProtocolError(f"unknown DTMF digit {digit!r}")
         return Dtmf(digit)
     if event == "mark":
