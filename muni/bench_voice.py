@@ -324,14 +324,9 @@ _ANNOTATION = re.compile(r"\[([^\]]+)\]\s*(?:\([^)]*\)|\{[^}]*\})")
 
 def heldout_utterances() -> list[tuple[str, str]]:
     """(text, intent) of the independent held-out NLU set, entity annotations removed."""
-    data = yaml.safe_load(HELDOUT_FILE.read_text(encoding="utf-8"))
-    pairs = []
-    for block in data["nlu"]:
-        for line in str(block.get("examples", "")).splitlines():
-            text = line.strip().removeprefix("- ").strip()
-            if text:
-                pairs.append((_ANNOTATION.sub(r"\1", text), block["intent"]))
-    return pairs
+    from muni.phone_augment import nlu_examples
+
+    return [(_ANNOTATION.sub(r"\1", text), intent) for intent, text in nlu_examples(HELDOUT_FILE)]
 
 
 async def _heldout_transcripts(stt_model_dir: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ import random
 import re
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -38,21 +39,28 @@ _ANNOTATION = re.compile(r"\[[^\]]+\]\s*[({]")
 _WORD = re.compile(r"\w+")
 
 
+def nlu_examples(path: Path) -> Iterator[tuple[str, str]]:
+    """(intent, example text as written, annotations included) of one Rasa NLU file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for block in data.get("nlu") or []:
+        intent = block.get("intent")
+        if not intent:
+            continue
+        for line in str(block.get("examples", "")).splitlines():
+            text = line.strip().removeprefix("- ").strip()
+            if text:
+                yield intent, text
+
+
 def training_examples(nlu_dir: Path = NLU_DIR) -> dict[str, list[str]]:
     """Plain (unannotated) examples per intent from every NLU file except the generated one."""
     examples: dict[str, list[str]] = defaultdict(list)
     for path in sorted(nlu_dir.glob("*.yml")):
         if path.name == OUTPUT_FILE.name:
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            intent = block.get("intent")
-            if not intent:
-                continue
-            for line in str(block.get("examples", "")).splitlines():
-                text = line.strip().removeprefix("- ").strip()
-                if text and not _ANNOTATION.search(text):
-                    examples[intent].append(text)
+        for intent, text in nlu_examples(path):
+            if not _ANNOTATION.search(text):
+                examples[intent].append(text)
     return examples
 
 
