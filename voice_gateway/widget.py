@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 import wave
 
 import aiohttp
@@ -23,6 +22,7 @@ from aiohttp import web
 
 from voice_gateway.keys import RASA_SESSION, SETTINGS
 from voice_gateway.paths import STATIC_DIR, WIDGET_DIR
+from voice_gateway.webchat import SENDER_PATTERN, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +30,11 @@ WIDGET_FILES = {"muni-widget.js": "application/javascript", "muni-widget.css": "
 MAX_TTS_CHARS = 1000
 MAX_COMMENT_CHARS = 500
 RATINGS = ("yes", "no")
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
 KIOSK_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; "
     "media-src blob:; img-src 'self' data:; worker-src blob:; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'none'"
 )
-
-
-def _error(status: int, text: str) -> web.Response:
-    return web.json_response({"error": text}, status=status)
 
 
 @web.middleware
@@ -98,11 +93,11 @@ async def _json_body(request: web.Request) -> dict | web.Response:
     try:
         body = await request.json()
     except web.HTTPRequestEntityTooLarge:
-        return _error(413, "Forespørgslen er for stor.")
+        return error_response(413, "Forespørgslen er for stor.")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, "Forespørgslen skal være JSON.")
+        return error_response(400, "Forespørgslen skal være JSON.")
     if not isinstance(body, dict):
-        return _error(400, "Forespørgslen skal være et JSON-objekt.")
+        return error_response(400, "Forespørgslen skal være et JSON-objekt.")
     return body
 
 
@@ -110,15 +105,15 @@ async def text_to_speech(request: web.Request) -> web.Response:
     """Read a text aloud with the gateway's voice: ``{"text": ...}`` -> audio/wav."""
     services = _voice_services(request.app)
     if services is None:
-        return _error(503, "Oplæsning er ikke slået til på denne server.")
+        return error_response(503, "Oplæsning er ikke slået til på denne server.")
     body = await _json_body(request)
     if isinstance(body, web.Response):
         return body
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
-        return _error(400, "'text' skal være en ikke-tom tekst.")
+        return error_response(400, "'text' skal være en ikke-tom tekst.")
     if len(text) > MAX_TTS_CHARS:
-        return _error(413, f"Teksten er for lang til oplæsning (højst {MAX_TTS_CHARS} tegn).")
+        return error_response(413, f"Teksten er for lang til oplæsning (højst {MAX_TTS_CHARS} tegn).")
     from voice_gateway.phone_text import speak_text
 
     chunks = []
@@ -129,7 +124,7 @@ async def text_to_speech(request: web.Request) -> web.Response:
             rate = chunk.sample_rate
     except Exception:
         logger.exception("read-aloud failed")
-        return _error(503, "Oplæsningen mislykkedes. Prøv igen.")
+        return error_response(503, "Oplæsningen mislykkedes. Prøv igen.")
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:
         wav.setnchannels(1)
@@ -147,11 +142,11 @@ async def rating(request: web.Request) -> web.Response:
         return body
     sender, value, comment = body.get("sender"), body.get("rating"), body.get("comment", "")
     if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
-        return _error(400, "'sender' mangler eller er ugyldig.")
+        return error_response(400, "'sender' mangler eller er ugyldig.")
     if value not in RATINGS:
-        return _error(400, "'rating' skal være 'yes' eller 'no'.")
+        return error_response(400, "'rating' skal være 'yes' eller 'no'.")
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
-        return _error(400, f"'comment' skal være tekst på højst {MAX_COMMENT_CHARS} tegn.")
+        return error_response(400, f"'comment' skal være tekst på højst {MAX_COMMENT_CHARS} tegn.")
     events = [{"event": "slot", "name": "citizen_rating", "value": value}]
     if comment.strip():
         events.append({"event": "slot", "name": "citizen_rating_comment", "value": comment.strip()})
@@ -165,10 +160,10 @@ async def rating(request: web.Request) -> web.Response:
         ) as response:
             if response.status >= 400:
                 logger.error("storing a rating failed: Rasa answered HTTP %d", response.status)
-                return _error(503, "Bedømmelsen kunne ikke gemmes lige nu. Tak alligevel!")
+                return error_response(503, "Bedømmelsen kunne ikke gemmes lige nu. Tak alligevel!")
     except (TimeoutError, aiohttp.ClientError) as error:
         logger.error("storing a rating failed: %s", error)
-        return _error(503, "Bedømmelsen kunne ikke gemmes lige nu. Tak alligevel!")
+        return error_response(503, "Bedømmelsen kunne ikke gemmes lige nu. Tak alligevel!")
     return web.Response(status=204)
 
 
