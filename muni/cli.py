@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
+import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from muni import faq_domain
 from muni.config import ConfigError, MuniConfig, load_config
-from muni.paths import BOT_DIR, REPO_ROOT, REPORTS_DIR
+from muni.paths import BOT_DIR, RASA_PYTHON, REPO_ROOT, REPORTS_DIR, VAR_DIR
 from muni.services import (
     ServiceError,
     Stack,
@@ -20,6 +24,8 @@ from muni.services import (
     latest_model,
     port_in_use,
     rasa_data_args,
+    rasa_env,
+    require_rasa_env,
     run_rasa,
     train,
 )
@@ -242,11 +248,8 @@ def cmd_bench_widget(args: argparse.Namespace, _config: MuniConfig) -> int:
 
 def tracker_db_url(config: MuniConfig) -> str:
     """The tracker store database of the active profile, as an SQLAlchemy URL."""
-    import os
-    from urllib.parse import quote
-
     if config.profile == "default":
-        return f"sqlite:///{REPO_ROOT / 'var' / 'rasa_tracker.db'}"
+        return f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}"
     missing = [name for name in ("MUNI_DB_HOST", "MUNI_DB_NAME") if not os.environ.get(name)]
     if missing:
         raise ServiceError(f"Produktionsprofilen mangler {', '.join(missing)} for at finde tracker-databasen.")
@@ -259,12 +262,6 @@ def tracker_db_url(config: MuniConfig) -> str:
 
 def cmd_purge(args: argparse.Namespace, config: MuniConfig) -> int:
     """Delete conversations older than the retention period, once or every N hours."""
-    import subprocess
-    import time
-
-    from muni.paths import RASA_PYTHON
-    from muni.services import rasa_env, require_rasa_env
-
     require_rasa_env()
     days = args.days or config.retention_days
     url = args.url or tracker_db_url(config)
