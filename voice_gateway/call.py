@@ -125,13 +125,11 @@ class CallSession:
         self.silence_reprompts = 0
         self.closed = False
         self.transferred = False
-        self.turn_log: list[dict[str, Any]] = []
         self._playback_until = 0.0
         self._last_activity = time.monotonic()
         self._turn_task: asyncio.Task | None = None
         self._queued_turn: Callable[[], Awaitable[None]] | None = None
         self._playback_task: asyncio.Task | None = None
-        self._watchdog_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._marks = 0
         self._inbound_audio_s = 0.0
@@ -154,7 +152,7 @@ class CallSession:
         if greet:
             self.last_reply = SpokenReply(text=greeting, choices=menu, expects_yes_no=False)
             self._spawn(self._play_prompt(greeting), "greeting")
-        self._watchdog_task = self._spawn(self._watch_silence(), "watchdog")
+        self._spawn(self._watch_silence(), "watchdog")
 
     async def close(self, reason: str = "hangup") -> None:
         """End the call: stop every task of it and release its resources (idempotent)."""
@@ -247,8 +245,7 @@ class CallSession:
     def _flooding(self, duration: float) -> bool:
         """True when inbound audio runs further ahead of the wall clock than allowed."""
         self._inbound_audio_s += duration
-        elapsed = self.duration_s if self._started_at else 0.0
-        return self._inbound_audio_s - elapsed > self.settings.max_inbound_audio_ahead_s
+        return self._inbound_audio_s - self.duration_s > self.settings.max_inbound_audio_ahead_s
 
     # --- turns -----------------------------------------------------------------------------------
 
@@ -387,7 +384,6 @@ class CallSession:
             "source": source,
             "outcome": outcome,
         }
-        self.turn_log.append(figures)
         self.services.metrics.observe_stage(self.channel, "tts_first_audio", figures["tts_first_audio_s"])
         self.services.metrics.observe_stage(self.channel, "voice_to_voice", figures["voice_to_voice_s"])
         logger.info("call %s turn %d latency %s", self.call_id, self.turns, figures)

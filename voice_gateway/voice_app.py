@@ -52,9 +52,7 @@ async def build_services(app: web.Application, voice: VoiceSettings) -> VoiceSer
         rasa_session=app[RASA_SESSION],
         rasa_timeout_s=app[SETTINGS].rasa_timeout_s,
     )
-    fixed = [voice.prompts.thinking, voice.prompts.not_heard, voice.prompts.silence, voice.prompts.goodbye]
-    for text in fixed:
-        await prompts.get(text)
+    await prompts.warm([voice.prompts.thinking, voice.prompts.not_heard, voice.prompts.silence, voice.prompts.goodbye])
     return services
 
 
