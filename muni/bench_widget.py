@@ -84,9 +84,9 @@ def host_app(gateway: str, strict_csp: bool = True) -> web.Application:
     return app
 
 
-async def launch_chromium(playwright: Any) -> Any:
+async def launch_chromium(playwright: Any, extra_args: tuple[str, ...] = ()) -> Any:
     """Headless Debian Chromium with the flags this offline machine needs (no background networking)."""
-    return await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    return await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args])
 
 
 @asynccontextmanager

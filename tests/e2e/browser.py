@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,18 +19,39 @@ from playwright.async_api import Browser, Locator, Page, async_playwright, expec
 
 from muni.bench_widget import CHROMIUM, host_app, launch_chromium
 
-__all__ = ["CHROMIUM", "Widget", "chromium", "host_app", "screenshot"]
+__all__ = ["CHROMIUM", "Widget", "chromium", "host_app", "screenshot", "speech_wav"]
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "reports" / "screenshots"
 ANSWER_TIMEOUT_MS = 30_000
 
 
+def speech_wav(folder: Path, text: str) -> Path:
+    """``text`` spoken by espeak-ng Danish with 1 s of silence before and 3 s after, 48 kHz mono, as a microphone."""
+    spoken, speech = folder / "spoken.wav", folder / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "da", "-w", str(spoken), text], check=True)
+    subprocess.run(
+        ["sox", "-D", str(spoken), "-r", "48000", "-c", "1", "-b", "16", str(speech), "pad", "1", "3"], check=True
+    )
+    return speech
+
+
 @asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    """A headless Chromium for one test (launching takes about half a second)."""
+async def chromium(microphone: Path | None = None) -> AsyncIterator[Browser]:
+    """A headless Chromium for one test (launching takes about half a second).
+
+    With ``microphone``, the page's microphone is Chromium's fake device playing that WAV file once,
+    allowed without asking.
+    """
+    extra: tuple[str, ...] = ()
+    if microphone is not None:
+        extra = (
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={microphone}%noloop",
+        )
     async with async_playwright() as playwright:
-        browser = await launch_chromium(playwright)
+        browser = await launch_chromium(playwright, extra)
         try:
             yield browser
         finally:

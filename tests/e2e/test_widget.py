@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from browser import Widget, chromium, host_app, screenshot
+from browser import Widget, chromium, host_app, screenshot, speech_wav
 from conftest import TOKEN, get_json
 from playwright.async_api import Browser, Page, expect
 
 from voice_gateway.app import create_app
+from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.settings import GatewaySettings
+from voice_gateway.voice_settings import VoiceSettings
 
 pytestmark = pytest.mark.stack
 
@@ -403,21 +405,23 @@ async def test_axe_finds_no_serious_problems(widget: Widget, gateway, browser, r
     await page.context.close()
 
 
-async def test_with_voice_on_the_kiosk_is_voice_first_and_answers_can_be_read_aloud(
-    browser, aiohttp_server, stack, request
-) -> None:
-    from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
-    from voice_gateway.voice_settings import VoiceSettings
-
+@pytest.fixture
+async def voiced_gateway(aiohttp_server, stack):
+    """The gateway with its real speech engines (read-aloud, microphone)."""
     if not (DEFAULT_STT_MODEL_DIR / "model.bin").exists():
         pytest.fail("Talemodellen mangler: kør 'muni models install'.")
     voiced = GatewaySettings(
         rasa_url=stack[0].rasa_url, default_municipality="frederikshavn", rasa_token=TOKEN, voice=VoiceSettings()
     )
-    gateway = await aiohttp_server(create_app(voiced))
+    return await aiohttp_server(create_app(voiced))
+
+
+async def test_with_voice_on_the_kiosk_is_voice_first_and_answers_can_be_read_aloud(
+    browser, voiced_gateway, request
+) -> None:
     page = await new_page(browser, 1080, 1920)
     kiosk = Widget(page, kiosk=True)
-    await page.goto(base_url(gateway) + "/kiosk?municipality=frederikshavn")
+    await page.goto(base_url(voiced_gateway) + "/kiosk?municipality=frederikshavn")
     await kiosk.ready()
     talk = kiosk.by("muni-mic")
     await expect(talk).to_be_visible()
@@ -436,101 +440,41 @@ async def test_with_voice_on_the_kiosk_is_voice_first_and_answers_can_be_read_al
     await page.context.close()
 
 
-async def test_microphone_in_the_widget_is_heard_and_answered(aiohttp_server, stack, tmp_path, request) -> None:
+async def test_microphone_in_the_widget_is_heard_and_answered(
+    aiohttp_server, voiced_gateway, tmp_path, request
+) -> None:
     """Chromium's fake microphone plays espeak-ng speech; the widget streams it to the real gateway and Whisper."""
-    import subprocess
-
-    from playwright.async_api import async_playwright
-
-    from muni.bench_widget import CHROMIUM, CHROMIUM_ARGS
-    from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
-    from voice_gateway.voice_settings import VoiceSettings
-
-    if not (DEFAULT_STT_MODEL_DIR / "model.bin").exists():
-        pytest.fail("Talemodellen mangler: kør 'muni models install'.")
-    speech = tmp_path / "speech.wav"
-    spoken = tmp_path / "spoken.wav"
-    subprocess.run(["espeak-ng", "-v", "da", "-w", str(spoken), "Kørekort"], check=True)
-    subprocess.run(  # 1 s of silence, the word, 3 s of silence; 48 kHz mono 16-bit as a microphone gives
-        ["sox", "-D", str(spoken), "-r", "48000", "-c", "1", "-b", "16", str(speech), "pad", "1", "3"], check=True
-    )
-    voiced = GatewaySettings(
-        rasa_url=stack[0].rasa_url, default_municipality="frederikshavn", rasa_token=TOKEN, voice=VoiceSettings()
-    )
-    gateway = await aiohttp_server(create_app(voiced))
-    host = base_url(await aiohttp_server(host_app(base_url(gateway))))
-    microphone = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={speech}%noloop",
-    ]
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *microphone]
-        )
-        try:
-            page = await new_page(browser)
-            chat = Widget(page)
-            await page.goto(host + "/")
-            await chat.ready()
-            await chat.by("muni-open").click()
-            await expect(chat.by("muni-mic")).to_be_visible()
-            await chat.by("muni-mic").click()
-            await expect(chat.user.first).to_be_visible(timeout=30_000)  # what Whisper heard
-            await expect(chat.bot.first).to_be_visible(timeout=30_000)  # and the answer to it
-            await screenshot(page, request.node.name, "heard-and-answered")
-            heard = await chat.user.first.locator(".muni-text").inner_text()
-            assert heard.strip(), "a transcript is shown as the citizen's message"
-            assert not chat.errors, chat.errors
-            await page.context.close()
-        finally:
-            await browser.close()
+    host = base_url(await aiohttp_server(host_app(base_url(voiced_gateway))))
+    async with chromium(microphone=speech_wav(tmp_path, "Kørekort")) as browser:
+        page = await new_page(browser)
+        chat = Widget(page)
+        await page.goto(host + "/")
+        await chat.ready()
+        await chat.by("muni-open").click()
+        await expect(chat.by("muni-mic")).to_be_visible()
+        await chat.by("muni-mic").click()
+        await expect(chat.user.first).to_be_visible(timeout=30_000)  # what Whisper heard
+        await expect(chat.bot.first).to_be_visible(timeout=30_000)  # and the answer to it
+        await screenshot(page, request.node.name, "heard-and-answered")
+        heard = await chat.user.first.locator(".muni-text").inner_text()
+        assert heard.strip(), "a transcript is shown as the citizen's message"
+        assert not chat.errors, chat.errors
+        await page.context.close()
 
 
-async def test_ring_page_calls_by_microphone_and_keypad(aiohttp_server, stack, tmp_path, request) -> None:
+async def test_ring_page_calls_by_microphone_and_keypad(voiced_gateway, tmp_path, request) -> None:
     """The page "Ring til kommunen fra din computer" (/ring) in Chromium, with a fake microphone playing speech."""
-    import subprocess
-
-    from playwright.async_api import async_playwright
-
-    from muni.bench_widget import CHROMIUM, CHROMIUM_ARGS
-    from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
-    from voice_gateway.voice_settings import VoiceSettings
-
-    if not (DEFAULT_STT_MODEL_DIR / "model.bin").exists():
-        pytest.fail("Talemodellen mangler: kør 'muni models install'.")
-    spoken, speech = tmp_path / "spoken.wav", tmp_path / "speech.wav"
-    subprocess.run(["espeak-ng", "-v", "da", "-w", str(spoken), "Kørekort"], check=True)
-    subprocess.run(["sox", "-D", str(spoken), "-r", "48000", "-c", "1", str(speech), "pad", "1", "3"], check=True)
-    voiced = GatewaySettings(
-        rasa_url=stack[0].rasa_url, default_municipality="frederikshavn", rasa_token=TOKEN, voice=VoiceSettings()
-    )
-    gateway = await aiohttp_server(create_app(voiced))
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={speech}%noloop",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        try:
-            page = await new_page(browser)
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            await page.goto(base_url(gateway) + "/ring")
-            await page.locator("#call").click()
-            log = page.locator("#log")
-            await expect(log).to_contain_text("kørekort", timeout=40_000, ignore_case=True)  # heard and answered
-            await page.locator("#keypad button", has_text="0").first.click()  # 0: a person
-            await expect(log).to_contain_text("medarbejder", timeout=30_000)
-            await expect(page.locator("#status")).to_contain_text("medarbejder", timeout=30_000)
-            await screenshot(page, request.node.name, "call")
-            assert not errors, errors
-            await page.context.close()
-        finally:
-            await browser.close()
+    async with chromium(microphone=speech_wav(tmp_path, "Kørekort")) as browser:
+        page = await new_page(browser)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(base_url(voiced_gateway) + "/ring")
+        await page.locator("#call").click()
+        log = page.locator("#log")
+        await expect(log).to_contain_text("kørekort", timeout=40_000, ignore_case=True)  # heard and answered
+        await page.locator("#keypad button", has_text="0").first.click()  # 0: a person
+        await expect(log).to_contain_text("medarbejder", timeout=30_000)
+        await expect(page.locator("#status")).to_contain_text("medarbejder", timeout=30_000)
+        await screenshot(page, request.node.name, "call")
+        assert not errors, errors
+        await page.context.close()
