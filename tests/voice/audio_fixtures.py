@@ -8,48 +8,33 @@ which skips with a reason when the tools are missing (``apt-get install espeak-n
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from voice_gateway.speech.audio import float_to_pcm, mulaw_decode, mulaw_encode, resample
+from voice_gateway.speech.synthetic import TELEPHONE_RATE, SyntheticSpeechError, require_tools, speak_pcm
 from voice_gateway.speech.types import STT_SAMPLE_RATE
-
-TELEPHONE_RATE = 8000
 
 
 def require_espeak() -> None:
     """Skip the calling test when espeak-ng or sox is not installed."""
-    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"{' og '.join(missing)} er ikke installeret (apt-get install espeak-ng sox)")
+    try:
+        require_tools()
+    except SyntheticSpeechError as missing:
+        pytest.skip(str(missing))
 
 
 @lru_cache(maxsize=64)
-def espeak_utterance(text: str, rate: int = TELEPHONE_RATE, voice: str = "da", words_per_minute: int = 160) -> bytes:
+def espeak_utterance(text: str, rate: int = TELEPHONE_RATE, words_per_minute: int = 160) -> bytes:
     """``text`` spoken by espeak-ng (voice ``da``) as mono PCM16 at ``rate`` Hz (cached per arguments).
 
-    sox runs without dither (``-D``) and with a fixed random seed (``-R``), so the audio, and with it the
-    recogniser's greedy output, is the same on every run.
+    Made by the gateway's own synthetic-speech helper: sox runs without dither and with a fixed seed, so
+    the audio, and with it the recogniser's greedy output, is the same on every run.
     """
     require_espeak()
-    with tempfile.TemporaryDirectory(prefix="muni-espeak-") as folder:
-        wav = Path(folder) / "speech.wav"
-        raw = Path(folder) / "speech.raw"
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(wav), "--", text],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        subprocess.run(
-            ["sox", "-D", "-R", str(wav), "-t", "raw", "-r", str(rate), "-c", "1", "-b", "16", "-e", "signed-integer", "-L", str(raw)],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        return raw.read_bytes()
+    return speak_pcm(text, rate=rate, words_per_minute=words_per_minute)
 
 
 def through_telephone(pcm8k: bytes) -> bytes:
