@@ -27,7 +27,8 @@ def bench_stack(config: MuniConfig, prefix: str) -> tuple[Stack, MuniConfig]:
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
-        f"action_endpoint:\n  url: ${{MUNI_ACTIONS_URL}}\ntracker_store:\n  type: SQL\n  dialect: sqlite\n"
+        f"action_endpoint:\n  url: ${{MUNI_ACTIONS_URL}}\ntracker_store:\n"
+        "  type: muni_rasa.tracker_store.RedactingSQLTrackerStore\n  dialect: sqlite\n"
         f"  db: {folder / 'tracker.db'}\n",
         encoding="utf-8",
     )

@@ -132,7 +132,9 @@ class Stack:
         require_rasa_env()
         ensure_port_free(self.config.host, self.config.actions_port, "action-serveren")
         ensure_port_free(self.config.host, self.config.rasa_port, "Rasa-serveren")
-        VAR_DIR.mkdir(exist_ok=True)
+        # var/ holds the tracker database, the data key and the token: readable by this user only.
+        VAR_DIR.mkdir(mode=0o700, exist_ok=True)
+        VAR_DIR.chmod(0o700)
         env = rasa_env(self.config)
         actions = subprocess.Popen(  # noqa: S603 - fixed argument list
             [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(self.config.actions_port)],

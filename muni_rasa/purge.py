@@ -1,8 +1,9 @@
 """Retention: delete conversations whose last event is older than the retention period.
 
 Works on the tracker store Rasa writes (SQL ``events`` table; SQLite by default, PostgreSQL in the
-production profile). A conversation is deleted whole (all its events), and only when nothing has
-happened in it for the whole period, so an ongoing conversation is never cut in half.
+production profile). A conversation is deleted whole (all its events, and the staff console's index
+rows, phone-turn figures and review marks of it), and only when nothing has happened in it for the
+whole period, so an ongoing conversation is never cut in half.
 
 Run through ``muni purge`` (which picks the database of the active profile); directly:
 ``python -m muni_rasa.purge --url sqlite:///var/rasa_tracker.db --days 90 [--dry-run]`` prints JSON.
@@ -19,6 +20,8 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 
 EVENTS_TABLE = "events"
+CONSOLE_TABLES = ("muni_conversations", "muni_conversation_intents", "muni_voice_turns", "muni_review_corrections")
+"""The console's rows of a conversation (index, phone-turn figures, reviewers' marks) go with it."""
 BATCH = 500
 
 
@@ -48,6 +51,12 @@ def purge(url: str, retention_days: float, now: float | None = None, dry_run: bo
         with engine.begin() as connection:
             senders = [row[0] for row in connection.execute(stale)]
             count = 0
+            inspector = sa.inspect(connection)
+            console = [
+                sa.Table(name, sa.MetaData(), autoload_with=connection)
+                for name in CONSOLE_TABLES
+                if inspector.has_table(name)
+            ]
             for start in range(0, len(senders), BATCH):
                 batch = senders[start : start + BATCH]
                 where = events.c.sender_id.in_(batch)
@@ -55,6 +64,8 @@ def purge(url: str, retention_days: float, now: float | None = None, dry_run: bo
                     count += connection.execute(sa.select(sa.func.count()).where(where)).scalar_one()
                 else:
                     count += connection.execute(sa.delete(events).where(where)).rowcount
+                    for table in console:
+                        connection.execute(sa.delete(table).where(table.c.conversation_id.in_(batch)))
         return PurgeResult(len(senders), count, cutoff, dry_run)
     finally:
         engine.dispose()

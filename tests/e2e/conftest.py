@@ -39,13 +39,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MuniConfig
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
         "action_endpoint:\n  url: ${MUNI_ACTIONS_URL}\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tracker_db}\n",
+        f"tracker_store:\n  type: muni_rasa.tracker_store.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: {tracker_db}\n",
         encoding="utf-8",
     )
     config = MuniConfig(rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(), rasa_token=TOKEN)
     running = Stack(config, endpoints_file=endpoints)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("MUNI_NOW", FIXED_NOW)
+        env.setenv("MUNI_VAR_DIR", str(folder))  # the tracker store's data key (var/data_key) of this stack
         env.setenv("MUNI_BOOKING_DB_URL", f"sqlite:///{folder / 'bookings.db'}")
         try:
             running.start(model)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -74,3 +77,21 @@ def booking_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """A fresh SQLite booking store and the clock at Tuesday 1 December 2026, 09:00."""
     monkeypatch.setenv("MUNI_BOOKING_DB_URL", f"sqlite:///{tmp_path / 'bookings.db'}")
     monkeypatch.setenv("MUNI_NOW", "2026-12-01T09:00:00")
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server (trust auth), dropped afterwards."""
+    name = f"muni_unit_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")  # noqa: S608
+            )
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -69,24 +68,6 @@ def test_retention_must_be_positive(tmp_path) -> None:
         purge(f"sqlite:///{tmp_path / 'x.db'}", 0)
 
 
-@pytest.fixture
-def postgres_database():
-    """A fresh PostgreSQL database on the local server (trust auth), dropped afterwards."""
-    name = f"muni_purge_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield name
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")  # noqa: S608
-            )
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 async def test_purge_on_postgresql(postgres_database) -> None:
     store = SQLTrackerStore(
         Domain.empty(), dialect="postgresql", host="127.0.0.1", port=5432, db=postgres_database, username="postgres"
@@ -99,3 +80,32 @@ def test_cutoff_follows_the_clock() -> None:
     before = time.time()
     result = purge("sqlite://", 1)
     assert before - DAY - 1 <= result.cutoff <= time.time() - DAY
+
+
+async def test_purge_removes_the_console_rows_of_a_conversation(tmp_path, monkeypatch) -> None:
+    from muni_rasa.tracker_store import RedactingSQLTrackerStore
+
+    monkeypatch.setenv("MUNI_VAR_DIR", str(tmp_path / "var"))
+    path = tmp_path / "tracker.db"
+    store = RedactingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+    await fill(store)
+    url = f"sqlite:///{path}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO muni_voice_turns (turn_id, conversation_id, created_at, outcome) "
+                "VALUES ('t1', 'old', 1, 'answered'), ('t2', 'recent', 1, 'answered')"
+            )
+        )
+    purge(url, 90, now=NOW)
+    with engine.connect() as connection:
+        indexed = {row[0] for row in connection.execute(sa.text("SELECT conversation_id FROM muni_conversations"))}
+        turns = {row[0] for row in connection.execute(sa.text("SELECT conversation_id FROM muni_voice_turns"))}
+        found = connection.execute(
+            sa.text("SELECT count(*) FROM muni_conversation_search WHERE muni_conversation_search MATCH 'pas'")
+        ).scalar_one()
+    engine.dispose()
+    assert indexed == {"recent", "old-but-active"}
+    assert turns == {"recent"}
+    assert found == 2  # the search index follows (FTS5 triggers)

@@ -1,0 +1,188 @@
+"""The redacting tracker store on Rasa's real SQL store: nothing personal in the database, bookings still work."""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from muni_rasa.tracker_store import ENCRYPTED_PREFIX, EventRedactor, RedactingSQLTrackerStore, data_key
+
+DOMAIN = Domain.from_dict(
+    {
+        "slots": {
+            name: {"type": "text", "influence_conversation": False, "mappings": [{"type": "custom"}]}
+            for name in ("citizen_phone", "citizen_name", "caller_number", "municipality", "citizen_rating_comment")
+        }
+    }
+)
+CPR = "010384-1234"
+PHONE = "20 30 40 50"
+EMAIL = "jens.hansen@example.dk"
+
+
+@pytest.fixture(autouse=True)
+def isolated_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("MUNI_DATA_KEY", raising=False)
+    monkeypatch.setenv("MUNI_VAR_DIR", str(tmp_path / "var"))
+
+
+def booking_conversation(sender: str) -> DialogueStateTracker:
+    events = [
+        ActionExecuted("action_listen", timestamp=1000.0),
+        UserUttered(
+            f"mit cpr er {CPR} og ring på {PHONE} eller skriv til {EMAIL}",
+            {"name": "inform", "confidence": 0.91},
+            entities=[{"entity": "digit_string", "value": "20304050", "start": 0, "end": 8}],
+            input_channel="phone",
+            metadata={"municipality": "frederikshavn", "caller": "+4520304050", "voice": {"turn_id": uuid.uuid4().hex}},
+            parse_data={
+                "text": f"mit cpr er {CPR} og ring på {PHONE} eller skriv til {EMAIL}",
+                "intent": {"name": "inform", "confidence": 0.91},
+                "entities": [{"entity": "digit_string", "value": "20304050", "start": 0, "end": 8}],
+            },
+            timestamp=1001.0,
+        ),
+        UserUttered("jens hansen", {"name": "inform", "confidence": 0.5}, timestamp=1001.5),
+        SlotSet("municipality", "frederikshavn", timestamp=1002.0),
+        SlotSet("citizen_phone", "20304050", timestamp=1002.0),
+        SlotSet("citizen_name", "Jens Hansen", timestamp=1002.0),
+        SlotSet("caller_number", "+4520304050", timestamp=1002.0),
+        BotUttered(
+            "Jeg har noteret Jens Hansen, 20 30 40 50. Borgerservice har telefon 98 45 50 00.",
+            {"buttons": [{"title": "Ja", "payload": "/affirm"}]},
+            timestamp=1003.0,
+        ),
+        ActionExecuted("action_handoff", timestamp=1004.0),
+    ]
+    return DialogueStateTracker.from_events(sender, events, slots=DOMAIN.slots)
+
+
+def raw_rows(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = [row[0] for row in connection.execute(sa.text("SELECT data FROM events ORDER BY id"))]
+    engine.dispose()
+    return rows
+
+
+async def check_store(store: RedactingSQLTrackerStore, url: str) -> None:
+    await store.save(booking_conversation("call-1"))
+    stored = "\n".join(raw_rows(url))
+    for secret in (CPR, "0103841234", PHONE, "20304050", "4520304050", EMAIL, "Jens Hansen"):
+        assert secret not in stored, secret
+    for secret in ("jens hansen",):
+        assert secret not in stored.lower(), secret
+    assert "[CPR-nummer]" in stored and "[telefonnummer]" in stored and "[e-mail]" in stored
+    assert "noteret [navn], [telefonnummer]" in stored
+    assert "98 45 50 00" in stored  # the municipality's own public number stays in the bot's answer
+    assert ENCRYPTED_PREFIX in stored
+    loaded = await store.retrieve("call-1")
+    assert loaded is not None
+    # An ongoing booking still has the number and name it needs; the texts stay redacted.
+    assert loaded.get_slot("citizen_phone") == "20304050"
+    assert loaded.get_slot("citizen_name") == "Jens Hansen"
+    assert loaded.get_slot("caller_number") == "+4520304050"
+    assert loaded.get_slot("municipality") == "frederikshavn"
+    assert CPR not in loaded.latest_message.text
+    # Saving the loaded tracker again adds nothing and re-encrypts nothing twice.
+    await store.save(loaded)
+    assert len(raw_rows(url)) == len(booking_conversation("x").events)
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        row = connection.execute(sa.text("SELECT * FROM muni_conversations WHERE conversation_id = 'call-1'")).one()
+        intents = connection.execute(
+            sa.text("SELECT intent FROM muni_conversation_intents WHERE conversation_id = 'call-1'")
+        ).all()
+    engine.dispose()
+    assert row.channel == "phone" and row.municipality == "frederikshavn"
+    assert row.handed_over and row.user_turns == 2
+    assert CPR not in row.transcript and "[CPR-nummer]" in row.transcript
+    assert [intent for (intent,) in intents] == ["inform"]
+
+
+async def test_sqlite_store_keeps_nothing_personal_in_clear(tmp_path) -> None:
+    path = tmp_path / "tracker.db"
+    store = RedactingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path))
+    await check_store(store, f"sqlite:///{path}")
+
+
+async def test_postgresql_store_keeps_nothing_personal_in_clear(postgres_database) -> None:
+    store = RedactingSQLTrackerStore(
+        DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432, db=postgres_database, username="postgres"
+    )
+    try:
+        await check_store(store, f"postgresql://postgres@127.0.0.1:5432/{postgres_database}")
+    finally:
+        store.engine.dispose()
+
+
+def test_data_key_is_created_once_and_private(tmp_path) -> None:
+    key = data_key(tmp_path)
+    assert data_key(tmp_path) == key
+    assert stat.S_IMODE((tmp_path / "data_key").stat().st_mode) == 0o600
+
+
+def test_data_key_from_the_environment(monkeypatch, tmp_path) -> None:
+    key = data_key(tmp_path / "elsewhere")
+    monkeypatch.setenv("MUNI_DATA_KEY", key.decode())
+    assert data_key(tmp_path / "unused") == key
+    assert not (tmp_path / "unused").exists()
+
+
+def test_a_changed_key_empties_the_slot_instead_of_failing(tmp_path) -> None:
+    old = EventRedactor(data_key(tmp_path / "a"))
+    new = EventRedactor(data_key(tmp_path / "b"))
+    stored = old.event({"event": "slot", "name": "citizen_phone", "value": "20304050"})
+    assert new.restore(stored)["value"] is None
+    assert old.restore(stored)["value"] == "20304050"
+
+
+def test_rating_comment_and_unknown_events_are_redacted(tmp_path) -> None:
+    redactor = EventRedactor(data_key(tmp_path))
+    comment = redactor.event({"event": "slot", "name": "citizen_rating_comment", "value": f"ring {PHONE}"})
+    assert comment["value"] == "ring [telefonnummer]"
+    unknown = redactor.event({"event": "entities", "entities": [{"entity": "x", "value": CPR}], "timestamp": 1.0})
+    assert CPR not in json.dumps(unknown)
+    action = {"event": "action", "name": "action_listen", "timestamp": 12345678.0}
+    assert redactor.event(action) == action
+
+
+async def test_log_records_of_the_rasa_process_are_redacted(tmp_path, caplog) -> None:
+    original = logging.getLogRecordFactory()
+    try:
+        RedactingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
+        with caplog.at_level(logging.INFO):
+            logging.getLogger("rasa.core.processor").info("Received user message '%s'", f"mit cpr er {CPR}")
+        assert CPR not in caplog.text and "[CPR-nummer]" in caplog.text
+    finally:
+        logging.setLogRecordFactory(original)
+
+
+class CollectingBroker(EventBroker):
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+    def is_ready(self) -> bool:
+        return True
+
+
+async def test_events_for_the_event_broker_are_redacted_too(tmp_path) -> None:
+    broker = CollectingBroker()
+    store = RedactingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), event_broker=broker)
+    await store.save(booking_conversation("call-2"))
+    published = json.dumps(broker.published, ensure_ascii=False)
+    assert broker.published and all(event["sender_id"] == "call-2" for event in broker.published)
+    for secret in (CPR, PHONE, "20304050", EMAIL, "Jens Hansen", "jens hansen"):
+        assert secret not in published, secret
