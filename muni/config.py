@@ -45,9 +45,13 @@ class MuniConfig:
     audiosocket_port: int = 0
     voice_handoff_hook_url: str = ""
     widget_origins: str = "*"
+    """Comma-separated origins (https://www.kommune.dk) allowed to use the chat widget's API; * = any."""
     retention_days: int = 90
     """Conversations untouched this many days are deleted by `muni purge`."""
-    """Comma-separated origins (https://www.kommune.dk) allowed to use the chat widget's API; * = any."""
+    console_secure_cookies: bool = True
+    """The staff console's session cookie is sent over HTTPS only (and on localhost); false only for tests."""
+    console_idle_minutes: int = 30
+    """Staff are logged out of the console after this many minutes without activity."""
 
     @property
     def rasa_url(self) -> str:
@@ -117,6 +121,8 @@ def load_config(**overrides: Any) -> MuniConfig:
         "voice_handoff_hook_url": "MUNI_VOICE_HANDOFF_HOOK_URL",
         "widget_origins": "MUNI_WIDGET_ORIGINS",
         "retention_days": "MUNI_RETENTION_DAYS",
+        "console_secure_cookies": "MUNI_CONSOLE_SECURE_COOKIES",
+        "console_idle_minutes": "MUNI_CONSOLE_IDLE_MINUTES",
     }
     for key, env_name in env_names.items():
         if os.environ.get(env_name):
@@ -125,7 +131,20 @@ def load_config(**overrides: Any) -> MuniConfig:
     unknown = set(values) - set(env_names)
     if unknown:
         raise ConfigError(f"ukendte nøgler i konfigurationen: {', '.join(sorted(unknown))}")
-    for key in ("rasa_port", "actions_port", "gateway_port", "audiosocket_port", "stt_workers", "retention_days"):
+    if "console_secure_cookies" in values and not isinstance(values["console_secure_cookies"], bool):
+        text = str(values["console_secure_cookies"]).strip().lower()
+        if text not in ("true", "false", "1", "0", "yes", "no", "ja", "nej"):
+            raise ConfigError("console_secure_cookies skal være true eller false")
+        values["console_secure_cookies"] = text in ("true", "1", "yes", "ja")
+    for key in (
+        "rasa_port",
+        "actions_port",
+        "gateway_port",
+        "audiosocket_port",
+        "stt_workers",
+        "retention_days",
+        "console_idle_minutes",
+    ):
         if key in values:
             try:
                 values[key] = int(values[key])
@@ -135,8 +154,10 @@ def load_config(**overrides: Any) -> MuniConfig:
                 raise ConfigError("stt_workers skal ligge mellem 1 og 16")
             if key == "retention_days" and not 1 <= values[key] <= 3650:
                 raise ConfigError("retention_days skal ligge mellem 1 og 3650")
+            if key == "console_idle_minutes" and not 1 <= values[key] <= 720:
+                raise ConfigError("console_idle_minutes skal ligge mellem 1 og 720")
             low = 0 if key == "audiosocket_port" else 1
-            if key not in ("stt_workers", "retention_days") and not low <= values[key] < 65536:
+            if key.endswith("_port") and not low <= values[key] < 65536:
                 raise ConfigError(f"{key} skal ligge mellem {low} og 65535")
     if values.get("profile", "default") not in PROFILES:
         raise ConfigError(f"profile skal være en af: {', '.join(PROFILES)}")

@@ -53,6 +53,15 @@ def create_app(settings: GatewaySettings | None = None) -> web.Application:
     app.router.add_get("/metrics", metrics_handler(METRICS))
     app.router.add_post("/api/chat", handle_chat)
     setup_widget(app)
+    if app[SETTINGS].database_url:
+        from voice_gateway.console.app import setup_console
+
+        setup_console(
+            app,
+            app[SETTINGS].database_url,
+            cookie_secure=app[SETTINGS].console_secure_cookies,
+            idle_timeout_s=app[SETTINGS].console_idle_minutes * 60,
+        )
     if app[SETTINGS].voice is not None:
         from voice_gateway.voice_app import setup_voice
 

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from muni.redaction import install_log_redaction
 from voice_gateway.app import create_app
 from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.settings import GatewaySettings
@@ -30,6 +31,8 @@ class _Config(Protocol):
     voice_handoff_hook_url: str
     rasa_token: str
     widget_origins: str
+    console_secure_cookies: bool
+    console_idle_minutes: int
 
 
 class _Stack(Protocol):
@@ -54,14 +57,21 @@ def voice_settings_for(config: _Config) -> VoiceSettings | None:
     )
 
 
-async def run_gateway(config: _Config, stack: _Stack | None = None) -> None:
-    """Serve the gateway until interrupted or until a process of the stack dies."""
+async def run_gateway(config: _Config, stack: _Stack | None = None, database_url: str = "") -> None:
+    """Serve the gateway until interrupted or until a process of the stack dies.
+
+    ``database_url`` (the tracker database) turns on the staff console and the phone-turn figures.
+    """
+    install_log_redaction()
     settings = GatewaySettings(
         rasa_url=config.rasa_url,
         default_municipality=config.default_municipality,
         rasa_token=config.rasa_token,
         widget_origins=tuple(o.strip() for o in config.widget_origins.split(",") if o.strip()) or ("*",),
         voice=voice_settings_for(config),
+        database_url=database_url,
+        console_secure_cookies=config.console_secure_cookies,
+        console_idle_minutes=config.console_idle_minutes,
     )
     runner = web.AppRunner(create_app(settings))
     await runner.setup()

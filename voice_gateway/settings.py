@@ -24,3 +24,10 @@ class GatewaySettings:
     """Web sites (origins) allowed to call /api/* from the widget; "*" = any."""
     voice: VoiceSettings | None = None
     """Voice channels (telephony, AudioSocket, browser voice); None = text only."""
+    database_url: str = ""
+    """SQLAlchemy URL of the tracker database: the staff console (/console) reads it and phone turns'
+    latency is stored in it; empty = no console."""
+    console_secure_cookies: bool = True
+    """Mark the console's session cookie Secure (HTTPS only; browsers also accept it on localhost)."""
+    console_idle_minutes: int = 30
+    """Staff are logged out after this many minutes without activity."""

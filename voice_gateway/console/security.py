@@ -1,0 +1,421 @@
+"""Who may see what in the console: sessions, CSRF tokens, login throttling, roles and security headers.
+
+* Sessions: a random token in the cookie ``muni_console`` (HttpOnly, SameSite=Strict, Path=/console,
+  Secure unless turned off for plain-HTTP tests); the database keeps only its SHA-256
+  (``muni_staff_sessions``). Idle and absolute timeouts end a session; logging in always makes a
+  new one (no session fixation); the role is read from ``muni_staff`` on every request, so a removed
+  account or a changed role counts at once.
+* CSRF: every POST needs the session's token as form field ``csrf_token`` or header ``X-CSRF-Token``.
+  The login form (no session yet) uses a double-submit token: a pre-session cookie
+  ``muni_console_login`` that must equal the form's hidden field.
+* Throttling: 5 failed logins for one username, or 20 from one address, within 15 minutes lock
+  further attempts (``muni_login_failures``), even with the right password.
+* Every console response carries :data:`SECURITY_HEADERS` (a strict Content-Security-Policy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from muni.conversations.schema import login_failures, staff, staff_sessions
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/console"
+COOKIE_NAME = "muni_console"
+LOGIN_COOKIE_NAME = "muni_console_login"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+}
+THROTTLE_WINDOW_S = 15 * 60
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_REMOTE = 20
+TOUCH_EVERY_S = 15.0
+"""``last_seen_at`` is written at most this often per session (not on every request)."""
+
+THROTTLED_MESSAGE = "For mange mislykkede forsøg. Prøv igen om 15 minutter."
+LOGIN_FAILED_MESSAGE = "Forkert brugernavn eller adgangskode."
+IDLE_MESSAGE = "Du er blevet logget ud, fordi du har været inaktiv."
+EXPIRED_MESSAGE = "Du er blevet logget ud, fordi du har været logget ind i mere end 12 timer. Log ind igen."
+CSRF_MESSAGE = "Sikkerhedstjekket mislykkedes: formularen er for gammel eller ugyldig. Genindlæs siden, og prøv igen."
+FORBIDDEN_MESSAGE = "Du har ikke adgang til denne side. Den kræver rollen administrator."
+NOT_LOGGED_IN_MESSAGE = "Du er ikke logget ind."
+
+ACCESS_ATTRIBUTE = "console_access"
+PUBLIC, STAFF, ADMIN = "public", "staff", "admin"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+H = TypeVar("H", bound=Handler)
+T = TypeVar("T")
+
+
+@dataclass
+class ConsoleState:
+    """What the console sub-application holds: settings, the database engine (from startup) and caches."""
+
+    database_url: str
+    cookie_secure: bool = True
+    idle_timeout_s: int = 1800
+    absolute_timeout_s: int = 43200
+    clock: Callable[[], float] = time.time
+    engine: sa.engine.Engine | None = None
+    error_page: Callable[[web.Request, int, str], web.Response] | None = None
+    cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+
+    @property
+    def db(self) -> sa.engine.Engine:
+        """The engine (created when the application starts)."""
+        if self.engine is None:
+            raise RuntimeError("the console's database engine is not started")
+        return self.engine
+
+    async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(engine, *args, **kwargs)`` in a worker thread (database calls never block the loop)."""
+        return await asyncio.to_thread(function, self.db, *args, **kwargs)
+
+
+STATE = web.AppKey("console_state", ConsoleState)
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A logged-in member of staff."""
+
+    username: str
+    role: str
+    csrf_token: str
+    token_hash: str
+    created_at: float
+    last_seen_at: float
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user may use the admin pages."""
+        return self.role == "admin"
+
+
+SESSION = web.RequestKey("console_session", StaffSession)
+
+
+def access(level: str) -> Callable[[H], H]:
+    """Mark a handler as ``public`` (no login), ``staff`` (the default) or ``admin``."""
+
+    def mark(handler: H) -> H:
+        setattr(handler, ACCESS_ATTRIBUTE, level)
+        return handler
+
+    return mark
+
+
+public = access(PUBLIC)
+admin_only = access(ADMIN)
+
+
+def access_of(handler: Any) -> str:
+    """The access level of a route's handler (``staff`` when not marked)."""
+    return getattr(handler, ACCESS_ATTRIBUTE, STAFF)
+
+
+# --- tokens ------------------------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    """A fresh random token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def same_token(expected: str | None, given: str | None) -> bool:
+    """Constant-time comparison of two tokens; False if either is missing."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8", "replace"), given.encode("utf-8", "replace"))
+
+
+def normalize_username(username: str) -> str:
+    """Usernames as the accounts store them (trimmed, lower case, at most 64 characters)."""
+    return (username or "").strip().lower()[:64]
+
+
+# --- sessions ----------------------------------------------------------------------------------------
+
+
+def create_session(engine: sa.engine.Engine, username: str, now: float) -> tuple[str, str]:
+    """A new session for ``username``: ``(cookie token, csrf token)``; only the token's hash is stored."""
+    token, csrf = new_token(), new_token()
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(staff_sessions).values(
+                token_hash=token_hash(token), username=username, csrf_token=csrf, created_at=now, last_seen_at=now
+            )
+        )
+    return token, csrf
+
+
+def load_session(
+    engine: sa.engine.Engine, token: str, now: float, idle_timeout_s: float, absolute_timeout_s: float
+) -> StaffSession | str | None:
+    """The session of a cookie token, ``"idle"``/``"expired"`` when it has just timed out, or None.
+
+    A timed-out session is deleted. None: no such session, or its account is gone.
+    """
+    if not token or len(token) > 200:
+        return None
+    hashed = token_hash(token)
+    statement = (
+        sa.select(staff_sessions, staff.c.role)
+        .select_from(staff_sessions.join(staff, staff.c.username == staff_sessions.c.username))
+        .where(staff_sessions.c.token_hash == hashed)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(statement).first()
+    if row is None:
+        return None
+    if now - row.created_at > absolute_timeout_s or now - row.last_seen_at > idle_timeout_s:
+        delete_session(engine, hashed)
+        return "expired" if now - row.created_at > absolute_timeout_s else "idle"
+    return StaffSession(
+        username=row.username,
+        role=row.role,
+        csrf_token=row.csrf_token,
+        token_hash=hashed,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+    )
+
+
+def touch_session(engine: sa.engine.Engine, hashed: str, now: float) -> None:
+    """Record activity (for the idle timeout)."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(staff_sessions).where(staff_sessions.c.token_hash == hashed).values(last_seen_at=now)
+        )
+
+
+def delete_session(engine: sa.engine.Engine, hashed: str) -> None:
+    """End a session (logout, timeout, or replaced at login)."""
+    with engine.begin() as connection:
+        connection.execute(sa.delete(staff_sessions).where(staff_sessions.c.token_hash == hashed))
+
+
+def purge_sessions(engine: sa.engine.Engine, now: float, idle_timeout_s: float, absolute_timeout_s: float) -> int:
+    """Delete every timed-out session; returns how many."""
+    with engine.begin() as connection:
+        return connection.execute(
+            sa.delete(staff_sessions).where(
+                (staff_sessions.c.last_seen_at < now - idle_timeout_s)
+                | (staff_sessions.c.created_at < now - absolute_timeout_s)
+            )
+        ).rowcount
+
+
+# --- login throttling --------------------------------------------------------------------------------
+
+
+def is_throttled(engine: sa.engine.Engine, username: str, remote: str, now: float) -> bool:
+    """Whether this username or this address has too many recent failed logins."""
+    since = now - THROTTLE_WINDOW_S
+    with engine.connect() as connection:
+        by_user = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(login_failures)
+            .where(login_failures.c.username == username, login_failures.c.at > since)
+        ).scalar_one()
+        if by_user >= MAX_FAILURES_PER_USER:
+            return True
+        by_remote = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(login_failures)
+            .where(login_failures.c.remote == remote, login_failures.c.at > since)
+        ).scalar_one()
+    return by_remote >= MAX_FAILURES_PER_REMOTE
+
+
+def record_failure(engine: sa.engine.Engine, username: str, remote: str, now: float) -> None:
+    """Count a failed login (and forget failures older than a day)."""
+    with engine.begin() as connection:
+        connection.execute(sa.insert(login_failures).values(username=username[:64], remote=remote[:64], at=now))
+        connection.execute(sa.delete(login_failures).where(login_failures.c.at < now - 86_400))
+
+
+def clear_failures(engine: sa.engine.Engine, username: str) -> None:
+    """Forget a username's failed logins (after a successful one)."""
+    with engine.begin() as connection:
+        connection.execute(sa.delete(login_failures).where(login_failures.c.username == username))
+
+
+# --- redirects ---------------------------------------------------------------------------------------
+
+
+def safe_next(value: str | None, default: str = PREFIX + "/") -> str:
+    """``value`` if it is a path inside the console (no scheme, host or ``//``), else ``default``."""
+    if not value or len(value) > 2000:
+        return default
+    if "\\" in value or any(ord(character) < 32 for character in value):
+        return default
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return default
+    if parts.path != PREFIX and not parts.path.startswith(PREFIX + "/"):
+        return default
+    if parts.path.startswith(PREFIX + "/login") or parts.path.startswith(PREFIX + "/logout"):
+        return default
+    return value
+
+
+def login_url(next_path: str | None = None, reason: str | None = None) -> str:
+    """The login page, remembering where to go afterwards and why the user was sent there."""
+    query: dict[str, str] = {}
+    if next_path and safe_next(next_path, "") == next_path:
+        query["next"] = next_path
+    if reason:
+        query["reason"] = reason
+    return PREFIX + "/login" + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def set_cookie(response: web.StreamResponse, name: str, value: str, secure: bool) -> None:
+    """Set a console cookie: HttpOnly, SameSite=Strict, Path=/console, Secure unless turned off."""
+    response.set_cookie(name, value, path=PREFIX, httponly=True, secure=secure, samesite="Strict")
+
+
+def clear_cookie(response: web.StreamResponse, name: str, secure: bool) -> None:
+    """Remove a console cookie in the browser."""
+    response.set_cookie(
+        name,
+        "",
+        path=PREFIX,
+        httponly=True,
+        secure=secure,
+        samesite="Strict",
+        max_age=0,
+        expires="Thu, 01 Jan 1970 00:00:00 GMT",
+    )
+
+
+def is_api(request: web.Request) -> bool:
+    """Whether the request is for the JSON API (errors as JSON, 401 instead of a redirect)."""
+    return request.path.startswith(PREFIX + "/api/")
+
+
+def error_response(request: web.Request, status: int, message: str) -> web.Response:
+    """A Danish error: JSON for the API, the console's error page otherwise."""
+    if is_api(request):
+        return web.json_response({"error": message}, status=status)
+    state = request.app.get(STATE)
+    if state is not None and state.error_page is not None:
+        return state.error_page(request, status, message)
+    return web.Response(text=message, status=status, content_type="text/plain")
+
+
+# --- middlewares -------------------------------------------------------------------------------------
+
+ERROR_MESSAGES = {
+    400: "Forespørgslen er ugyldig.",
+    401: NOT_LOGGED_IN_MESSAGE,
+    403: "Adgang nægtet.",
+    404: "Siden findes ikke.",
+    405: "Den handling er ikke mulig på denne adresse.",
+    413: "Forespørgslen er for stor.",
+}
+
+
+class ConsoleError(Exception):
+    """Raised by a handler to answer with a Danish error message and status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The security headers on every response; errors as Danish pages, never a stack trace."""
+    try:
+        response = await handler(request)
+    except ConsoleError as error:
+        response = error_response(request, error.status, error.message)
+    except web.HTTPException as error:
+        if error.status < 400:
+            response = web.Response(status=error.status, headers={"Location": error.headers.get("Location", "")})
+        else:
+            message = ERROR_MESSAGES.get(error.status, "Forespørgslen kunne ikke gennemføres.")
+            response = error_response(request, error.status, message)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("console error on %s %s", request.method, request.path)
+        response = error_response(request, 500, "Der opstod en uventet fejl. Prøv igen om lidt.")
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def _csrf_given(request: web.Request) -> str | None:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Login, CSRF and role checks before any handler that is not marked public."""
+    level = access_of(request.match_info.handler)
+    if level == PUBLIC:
+        return await handler(request)
+    state = request.app[STATE]
+    now = state.clock()
+    token = request.cookies.get(COOKIE_NAME, "")
+    session = (
+        await state.run(load_session, token, now, state.idle_timeout_s, state.absolute_timeout_s) if token else None
+    )
+    if not isinstance(session, StaffSession):
+        reason = session if isinstance(session, str) else None
+        if is_api(request):
+            response: web.StreamResponse = web.json_response({"error": NOT_LOGGED_IN_MESSAGE}, status=401)
+        else:
+            next_path = request.path_qs if request.method in ("GET", "HEAD") else None
+            response = web.Response(status=303, headers={"Location": login_url(next_path, reason)})
+        if token:
+            clear_cookie(response, COOKIE_NAME, state.cookie_secure)
+        return response
+    request[SESSION] = session
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not same_token(
+        session.csrf_token, await _csrf_given(request)
+    ):
+        return error_response(request, 403, CSRF_MESSAGE)
+    if level == ADMIN and not session.is_admin:
+        return error_response(request, 403, FORBIDDEN_MESSAGE)
+    if now - session.last_seen_at >= TOUCH_EVERY_S:
+        await state.run(touch_session, session.token_hash, now)
+    return await handler(request)
