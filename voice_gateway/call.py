@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -84,6 +85,16 @@ class VoiceServices:
     rasa_session: aiohttp.ClientSession
     rasa_timeout_s: float = 30.0
     active_calls: set[CallSession] = field(default_factory=set)
+    turn_recorder: TurnRecorder | None = None
+    """Stores each answered turn's latency for the staff console (``muni_voice_turns``); None = not stored."""
+
+
+class TurnRecorder(Protocol):
+    """Where the latency and recogniser confidence of answered phone turns go (the console's database)."""
+
+    async def record(self, turn: dict[str, Any]) -> None:
+        """Store one turn; must not raise (a call never fails because its figures could not be stored)."""
+        ...
 
 
 @dataclass
@@ -94,6 +105,8 @@ class TurnTimes:
     transcript: float = 0.0
     reply: float = 0.0
     first_audio: float = 0.0
+    turn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """Travels to Rasa as metadata ``voice.turn_id`` and keys the turn's row in ``muni_voice_turns``."""
 
 
 class CallSession:
@@ -319,6 +332,9 @@ class CallSession:
         source: str,
     ) -> None:
         self.turns += 1
+        metadata: dict[str, Any] = {"voice": self._turn_metadata(times, transcript, source)}
+        if self.caller:
+            metadata["caller"] = self.caller
         try:
             reply = await send_message(
                 self.services.rasa_session,
@@ -328,7 +344,7 @@ class CallSession:
                 municipality=self.municipality,
                 input_channel=self.channel,
                 timeout_s=self.services.rasa_timeout_s,
-                metadata={"caller": self.caller} if self.caller else None,
+                metadata=metadata,
             )
         except RasaUnavailable as error:
             logger.error("call %s: Rasa unavailable: %s", self.call_id, error)
@@ -371,6 +387,16 @@ class CallSession:
         prompts = self.settings.prompts
         await self._play_prompt(prompts.not_heard if self.misheard_in_row == 1 else prompts.not_heard_again)
 
+    @staticmethod
+    def _turn_metadata(times: TurnTimes, transcript: Transcript | None, source: str) -> dict[str, Any]:
+        """What the conversation keeps about how a phone turn was heard (shown in the staff console)."""
+        return {
+            "turn_id": times.turn_id,
+            "source": source,
+            "confidence": round(transcript.confidence, 3) if transcript else None,
+            "stt_ms": round((times.transcript - times.speech_end) * 1000, 1) if transcript else None,
+        }
+
     def _log_turn(self, times: TurnTimes, transcript: Transcript | None, source: str, outcome: str) -> None:
         """Latency of the turn in the log (no citizen text) and in the metrics."""
         if not times.first_audio:
@@ -387,6 +413,18 @@ class CallSession:
         self.services.metrics.observe_stage(self.channel, "tts_first_audio", figures["tts_first_audio_s"])
         self.services.metrics.observe_stage(self.channel, "voice_to_voice", figures["voice_to_voice_s"])
         logger.info("call %s turn %d latency %s", self.call_id, self.turns, figures)
+        if self.services.turn_recorder is not None:
+            row = {
+                "turn_id": times.turn_id,
+                "conversation_id": self.call_id,
+                "outcome": outcome,
+                "transcript_confidence": figures["stt_confidence"],
+                "stt_ms": figures["stt_s"] * 1000 if transcript else None,
+                "dialogue_ms": figures["dialogue_s"] * 1000,
+                "tts_first_ms": figures["tts_first_audio_s"] * 1000,
+                "voice_to_voice_ms": figures["voice_to_voice_s"] * 1000,
+            }
+            self._spawn(self.services.turn_recorder.record(row), "record-turn")
 
     # --- speaking --------------------------------------------------------------------------------
 

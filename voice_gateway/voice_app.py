@@ -15,6 +15,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from muni.conversations.database import open_engine
+from muni.conversations.schema import create_schema
 from voice_gateway.call import VoiceServices
 from voice_gateway.channels.common import DIRECTORY, VOICE_SERVICES
 from voice_gateway.directory import MunicipalityDirectory
@@ -23,6 +25,7 @@ from voice_gateway.paths import DEFAULT_DANISH_VOICE
 from voice_gateway.speech.stt import SttSettings, WhisperSpeechToText
 from voice_gateway.speech.tts import CachedPrompts, create_tts
 from voice_gateway.speech.vad import SileroVad
+from voice_gateway.turn_store import SqlTurnRecorder
 from voice_gateway.voice_settings import VoiceSettings
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,11 @@ def setup_voice(app: web.Application, voice: VoiceSettings) -> None:
         app[DIRECTORY] = MunicipalityDirectory.load()
         services = await build_services(app, voice)
         app[VOICE_SERVICES] = services
+        turn_engine = None
+        if app[SETTINGS].database_url:
+            turn_engine = open_engine(app[SETTINGS].database_url)
+            await asyncio.to_thread(create_schema, turn_engine)
+            services.turn_recorder = SqlTurnRecorder(turn_engine)
         server = None
         if voice.audiosocket_port:
             server = await serve_audiosocket(app, voice.audiosocket_host, voice.audiosocket_port)
@@ -81,6 +89,8 @@ def setup_voice(app: web.Application, voice: VoiceSettings) -> None:
         close_stt = getattr(services.stt, "close", None)
         if close_stt is not None:
             await close_stt()
+        if turn_engine is not None:
+            turn_engine.dispose()
 
     app.cleanup_ctx.append(voice_context)
     app.router.add_get("/voice/twilio", handle_media_stream)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import sqlite3
 import time
 import uuid
 from dataclasses import replace
@@ -132,7 +133,12 @@ class PhoneCall:
 
 async def voice_client(aiohttp_client, stack, voice: VoiceSettings = FAST, rasa_url: str | None = None):
     config = stack[0]
-    settings = GatewaySettings(rasa_url=rasa_url or config.rasa_url, default_municipality="frederikshavn", voice=voice)
+    settings = GatewaySettings(
+        rasa_url=rasa_url or config.rasa_url,
+        default_municipality="frederikshavn",
+        voice=voice,
+        database_url=f"sqlite:///{stack[1]}",  # phone turns' latency for the staff console
+    )
     return await aiohttp_client(create_app(settings))
 
 
@@ -165,11 +171,25 @@ async def test_greeting_is_spoken_then_a_rules_question_by_voice_is_answered(aio
     assert users, "the transcript reached Rasa"
     assert users[-1]["input_channel"] == "phone"
     assert users[-1]["metadata"]["municipality"] == "frederikshavn"
-    assert users[-1]["metadata"]["caller"] == "+4520304050"
+    # The caller's number is personal data: the stored conversation has it redacted.
+    assert users[-1]["metadata"]["caller"] == "[telefonnummer]"
+    heard = users[-1]["metadata"]["voice"]
+    assert heard["source"] == "speech" and 0 < heard["confidence"] <= 1 and heard["stt_ms"] > 0
     parse = users[-1]["parse_data"]
     assert parse["intent"]["name"] == "faq"
     assert "kørekort" in bot_texts(stack, call)[-1].lower()
     await call.hang_up()
+    # The turn's latency is stored for the console under the turn id the message carried.
+    for _ in range(50):
+        with sqlite3.connect(stack[1]) as db:
+            row = db.execute(
+                "SELECT conversation_id, voice_to_voice_ms, stt_ms FROM muni_voice_turns WHERE turn_id = ?",
+                (heard["turn_id"],),
+            ).fetchone()
+        if row:
+            break
+        await asyncio.sleep(0.1)
+    assert row is not None and row[0] == call.call_sid and row[1] > row[2] > 0
 
 
 async def test_a_whole_booking_by_keypad_and_voice(aiohttp_client, stack):
@@ -191,11 +211,20 @@ async def test_a_whole_booking_by_keypad_and_voice(aiohttp_client, stack):
     await call.press("1")  # yes, use the number I am calling from
     await call.answer()
     assert "Er det korrekt?" in bot_texts(stack, call)[-1]
-    assert "63 64" in bot_texts(stack, call)[-1]
+    # The read-back said the number; what is stored has it redacted (the booking itself has it).
+    assert "telefon [telefonnummer]" in bot_texts(stack, call)[-1]
     await call.press("1")  # ja
     await call.answer()
     assert bot_texts(stack, call)[-1].startswith("Din tid er booket")
     await call.hang_up()
+    with sqlite3.connect(stack[1]) as db:
+        stored = "\n".join(
+            data for (data,) in db.execute("SELECT data FROM events WHERE sender_id = ?", (call.call_sid,))
+        )
+    assert stored and "61626364" not in stored and "61 62 63 64" not in stored and "Kirsten Vang" not in stored
+    with sqlite3.connect(stack[1].parent / "bookings.db") as db:
+        phones = [phone for (phone,) in db.execute("SELECT phone FROM muni_bookings")]
+    assert "61626364" in phones
 
 
 async def test_keypad_zero_hands_over_with_a_transfer_instruction_and_hook(aiohttp_client, stack, aiohttp_server):
