@@ -87,5 +87,11 @@ bench-cv: install
 	$(MUNI) bench nlu --folds 3 --latency-requests 0 --config bot/config.yml \
 	  --config bench/configs/no_transformer.yml --config bench/configs/spacy_lemma.yml
 
+# The staff console's list, filters and search on 100,000 synthetic conversations, SQLite and PostgreSQL
+# (docs/console.md); takes minutes, so not part of `make bench`.
+.PHONY: bench-console
+bench-console: $(GATEWAY_STAMP)
+	$(MUNI) bench console --conversations 100000 --db both --json reports/console-bench.json
+
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models var reports

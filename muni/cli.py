@@ -63,6 +63,7 @@ def cmd_up(args: argparse.Namespace, config: MuniConfig) -> int:
             f"  Web chat API:         POST {config.gateway_url}/api/chat\n"
             f"  Chat-widget (script): {config.gateway_url}/widget/muni-widget.js\n"
             f"  Kiosk (rådhuset):     {config.gateway_url}/kiosk?municipality=<id>\n"
+            f"  Personalekonsol:      {config.gateway_url}/console/  (konti: muni staff add <navn> --role admin)\n"
             f"{_voice_lines(config)}"
             f"  Rasa REST-kanal:      POST {config.rasa_url}/webhooks/rest/webhook\n"
             f"  Rasa HTTP API:        {config.rasa_url}/model/parse  (token: MUNI_RASA_TOKEN eller var/rasa_token)\n"
@@ -70,7 +71,7 @@ def cmd_up(args: argparse.Namespace, config: MuniConfig) -> int:
         )
         if args.no_gateway:
             return _wait_until_stopped(stack)
-        asyncio.run(run_gateway(config, stack))
+        asyncio.run(run_gateway(config, stack, database_url=tracker_db_url(config)))
         return 0
     except KeyboardInterrupt:
         return 0
@@ -287,6 +288,27 @@ def cmd_purge(args: argparse.Namespace, config: MuniConfig) -> int:
         time.sleep(args.every * 3600)
 
 
+def cmd_staff(args: argparse.Namespace, config: MuniConfig) -> int:
+    """Accounts of the staff console: add, remove, change password, list."""
+    from muni.staff_cli import run_staff
+
+    return run_staff(args, args.url or tracker_db_url(config))
+
+
+def cmd_review_export(args: argparse.Namespace, config: MuniConfig) -> int:
+    """The reviewers' corrections as Rasa NLU training data."""
+    from muni.review_cli import run_export
+
+    return run_export(args, args.url or tracker_db_url(config))
+
+
+def cmd_bench_console(args: argparse.Namespace, _config: MuniConfig) -> int:
+    """The staff console's list, filters and search on many synthetic conversations (SQLite, PostgreSQL)."""
+    from muni.bench_console import run_console_bench
+
+    return run_console_bench(args)
+
+
 def cmd_nlu_phone_augment(args: argparse.Namespace, _config: MuniConfig) -> int:
     """Write nlu_data/phone_transcripts.yml from synthesised and transcribed training examples."""
     from muni.phone_augment import OUTPUT_FILE, augment
@@ -352,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
     widget.add_argument("--runs", type=int, default=20, help="antal sideindlæsninger")
     widget.set_defaults(func=cmd_bench_widget)
 
+    console_bench = bench_sub.add_parser("console", help="konsollens liste, filtre og søgning på mange samtaler")
+    console_bench.add_argument("--conversations", type=int, default=100_000, help="antal syntetiske samtaler")
+    console_bench.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    console_bench.add_argument("--queries", type=int, default=50, help="gentagelser pr. forespørgselstype")
+    console_bench.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    console_bench.add_argument("--json", type=Path, default=None, help="skriv tallene som JSON hertil")
+    console_bench.set_defaults(func=cmd_bench_console)
+
     nlu_parser = sub.add_parser("nlu", help="træningsdata til NLU")
     nlu_sub = nlu_parser.add_subparsers(dest="nlu", required=True)
     augment = nlu_sub.add_parser("phone-augment", help="træn også på talegenkenderens udgave af eksemplerne")
@@ -365,6 +395,31 @@ def build_parser() -> argparse.ArgumentParser:
     purge_parser.add_argument("--every", type=float, default=None, help="gentag hver N timer (kører til den stoppes)")
     purge_parser.add_argument("--url", default=None, help="tracker-database (standard: profilens)")
     purge_parser.set_defaults(func=cmd_purge)
+
+    db_url = argparse.ArgumentParser(add_help=False)
+    db_url.add_argument("--url", default=None, help="tracker-database (standard: profilens)")
+    staff_parser = sub.add_parser("staff", help="konti til kontaktcenter-konsollen")
+    staff_sub = staff_parser.add_subparsers(dest="staff", required=True)
+    staff_add = staff_sub.add_parser("add", parents=[db_url], help="opret en konto")
+    staff_add.add_argument("--role", default="reviewer", help="reviewer (standard) eller admin")
+    staff_passwd = staff_sub.add_parser("passwd", parents=[db_url], help="skift adgangskode (logger ud overalt)")
+    for parser_with_password in (staff_add, staff_passwd):
+        parser_with_password.add_argument("username", help="brugernavn (a-z, 0-9, . _ -)")
+        parser_with_password.add_argument(
+            "--password-stdin", action="store_true", help="læs adgangskoden som én linje fra standard-input"
+        )
+    staff_remove = staff_sub.add_parser("remove", parents=[db_url], help="slet en konto (logger ud overalt)")
+    staff_remove.add_argument("username")
+    staff_sub.add_parser("list", parents=[db_url], help="vis alle konti")
+    staff_parser.set_defaults(func=cmd_staff)
+
+    review = sub.add_parser("review", help="rettelser fra konsollens gennemgang")
+    review_sub = review.add_subparsers(dest="review", required=True)
+    export = review_sub.add_parser("export", parents=[db_url], help="rettelser som NLU-træningsdata (YAML)")
+    export.add_argument("--out", type=Path, default=None, help="fil at skrive (standard: standard-output)")
+    export.add_argument("--all", action="store_true", help="også rettelser, der er eksporteret før")
+    export.add_argument("--keep", action="store_true", help="markér intet som eksporteret")
+    export.set_defaults(func=cmd_review_export)
 
     content = sub.add_parser("content", help="gendan domænets FAQ-svar fra content/faq")
     content.set_defaults(func=cmd_content)
