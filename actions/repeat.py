@@ -7,7 +7,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking import NAME, PHONE, spoken_phone
 from actions.context import content, municipality_for
+from muni.redaction import NAME_PLACEHOLDER, PHONE_PLACEHOLDER
 
 
 def last_bot_answer(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -27,6 +29,20 @@ def last_bot_answer(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(reversed(collected))
 
 
+def restore_redacted(text: str, tracker: Tracker) -> str:
+    """Put the booking's name and number back into a stored answer (the tracker store keeps them redacted).
+
+    A read-back such as "… til [navn], telefon [telefonnummer]. Er det korrekt?" is said again as
+    the citizen heard it, from the booking's (decrypted) slots; other placeholders stay.
+    """
+    name, phone = tracker.get_slot(NAME), tracker.get_slot(PHONE)
+    if name and NAME_PLACEHOLDER in text:
+        text = text.replace(NAME_PLACEHOLDER, str(name))
+    if phone and PHONE_PLACEHOLDER in text:
+        text = text.replace(PHONE_PLACEHOLDER, spoken_phone(str(phone)))
+    return text
+
+
 class ActionRepeat(Action):
     """Repeat the assistant's last answer (text and buttons, not channel events)."""
 
@@ -44,5 +60,5 @@ class ActionRepeat(Action):
             return []
         for event in answer:
             buttons = (event.get("data") or {}).get("buttons") or []
-            dispatcher.utter_message(text=event["text"], buttons=buttons)
+            dispatcher.utter_message(text=restore_redacted(event["text"], tracker), buttons=buttons)
         return []

@@ -79,6 +79,8 @@ CPR_PLACEHOLDER = "[CPR-nummer]"
 PHONE_PLACEHOLDER = "[telefonnummer]"
 EMAIL_PLACEHOLDER = "[e-mail]"
 NUMBER_PLACEHOLDER = "[nummer]"
+NAME_PLACEHOLDER = "[navn]"
+"""Not found by :func:`redact_text`: the tracker store replaces the name a booking recorded with it."""
 
 # ---------------------------------------------------------------------------
 # E-mail addresses

@@ -37,7 +37,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from muni.conversations.index import index_events
 from muni.conversations.schema import create_schema
-from muni.redaction import install_log_redaction, redact_text
+from muni.redaction import NAME_PLACEHOLDER, install_log_redaction, redact_text
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ENCRYPTED_SLOTS = frozenset({"citizen_name", "citizen_phone", "caller_number"})
 ENCRYPTED_PREFIX = "enc:v1:"
 NAME_SLOTS = frozenset({"citizen_name"})
-NAME_PLACEHOLDER = "[navn]"
 MIN_NAME_CHARS = 3
 UNREADABLE_VALUE = None
 """What an encrypted value becomes when the key has changed: the slot is empty and asked again."""

@@ -221,6 +221,20 @@ async def test_repeat_twice_repeats_the_same(dispatcher) -> None:
     assert texts(dispatcher) == ["Svar om pas"]
 
 
+async def test_repeat_says_a_read_back_with_the_name_and_number_the_store_redacted(dispatcher) -> None:
+    stored = "Jeg booker en tid kl. 10 til [navn], telefon [telefonnummer]. Er det korrekt?"
+    events = [user_event("20304050", "inform"), bot_event(stored), user_event("hvad sagde du", "repeat")]
+    tracker = make_tracker(events, slots={"citizen_name": "Kirsten Vang", "citizen_phone": "20304050"})
+    await run(ActionRepeat(), tracker, dispatcher)
+    assert texts(dispatcher) == ["Jeg booker en tid kl. 10 til Kirsten Vang, telefon 20 30 40 50. Er det korrekt?"]
+
+
+async def test_repeat_keeps_placeholders_it_cannot_fill(dispatcher) -> None:
+    events = [user_event("x", "inform"), bot_event("Dit cpr [CPR-nummer]"), user_event("igen", "repeat")]
+    await run(ActionRepeat(), make_tracker(events), dispatcher)
+    assert texts(dispatcher) == ["Dit cpr [CPR-nummer]"]
+
+
 async def test_repeat_with_nothing_said_yet(dispatcher) -> None:
     await run(ActionRepeat(), make_tracker([user_event("hvad sagde du", "repeat")]), dispatcher)
     assert "ikke sagt noget" in texts(dispatcher)[0]
