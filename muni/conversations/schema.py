@@ -11,8 +11,8 @@ tracker store) stays the record of every conversation. The tables here are:
 * ``muni_audit_log``: who logged in, opened or exported what;
 * ``muni_review_corrections``: citizen messages a reviewer marked as misunderstood.
 
-Free-text search: SQLite gets an FTS5 table kept in step by triggers, PostgreSQL a GIN index
-over ``to_tsvector('danish', transcript)``; see :func:`create_schema`.
+Free-text search: SQLite gets an FTS5 table kept in step by triggers, PostgreSQL a stored generated
+column ``search_vector = to_tsvector('danish', transcript)`` with a GIN index; see :func:`create_schema`.
 """
 
 from __future__ import annotations
@@ -139,9 +139,12 @@ _SQLITE_SEARCH = [
     "INSERT INTO muni_conversation_search(rowid, transcript) VALUES (new.id, new.transcript); END",
 ]
 
+POSTGRES_SEARCH_COLUMN = "search_vector"
 _POSTGRES_SEARCH = [
-    "CREATE INDEX IF NOT EXISTS ix_muni_conversations_search ON muni_conversations "
-    "USING GIN (to_tsvector('danish', transcript))",
+    # Stored, so that checking a row costs no to_tsvector() of a long transcript at query time.
+    "ALTER TABLE muni_conversations ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('danish', transcript)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_muni_conversations_search_vector ON muni_conversations USING GIN (search_vector)",
 ]
 
 
@@ -149,9 +152,23 @@ def create_schema(engine: sa.engine.Engine) -> None:
     """Create the console's tables and search index if they are missing (idempotent)."""
     metadata.create_all(engine, checkfirst=True)
     statements = _SQLITE_SEARCH if engine.dialect.name == "sqlite" else _POSTGRES_SEARCH
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.execute(sa.text(statement))
+    for statement in statements:
+        try:
+            with engine.begin() as connection:
+                connection.execute(sa.text(statement))
+        except (sa.exc.ProgrammingError, sa.exc.IntegrityError, sa.exc.OperationalError):
+            # Rasa and the gateway start together and both make sure of the schema: when the other
+            # process created the object a moment earlier, "IF NOT EXISTS" can still collide.
+            if not _search_ready(engine):
+                raise
+
+
+def _search_ready(engine: sa.engine.Engine) -> bool:
+    """Whether the search table (SQLite) or column (PostgreSQL) exists."""
+    inspector = sa.inspect(engine)
+    if engine.dialect.name == "sqlite":
+        return inspector.has_table(SQLITE_SEARCH_TABLE)
+    return any(column["name"] == POSTGRES_SEARCH_COLUMN for column in inspector.get_columns("muni_conversations"))
 
 
 rasa_metadata = sa.MetaData()

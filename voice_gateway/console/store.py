@@ -175,7 +175,8 @@ def _sqlite_search_ids(words: Sequence[str], id_range: tuple[int, int] | None) -
     return statement
 
 
-_POSTGRES_MATCH = "to_tsvector('danish', muni_conversations.transcript) @@ to_tsquery('danish', :search_tsq)"
+_POSTGRES_MATCH = "muni_conversations.search_vector @@ to_tsquery('danish', :search_tsq)"
+"""The stored ``to_tsvector('danish', transcript)`` column (GIN-indexed) of :mod:`muni.conversations.schema`."""
 
 
 def _postgres_match(words: Sequence[str]) -> sa.TextClause:
