@@ -248,8 +248,13 @@ def cmd_bench_widget(args: argparse.Namespace, _config: MuniConfig) -> int:
 
 
 def tracker_db_url(config: MuniConfig) -> str:
-    """The tracker store database of the active profile, as an SQLAlchemy URL."""
+    """The tracker store database of the active profile, as an SQLAlchemy URL.
+
+    For the default profile ``var/`` is created (mode 700) if missing, so that ``muni staff add`` works
+    before the first ``muni up``.
+    """
     if config.profile == "default":
+        VAR_DIR.mkdir(mode=0o700, exist_ok=True)
         return f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}"
     missing = [name for name in ("MUNI_DB_HOST", "MUNI_DB_NAME") if not os.environ.get(name)]
     if missing:

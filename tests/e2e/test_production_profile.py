@@ -58,6 +58,8 @@ def production_stack() -> Iterator[MuniConfig]:
         finally:
             running.stop()
             pg_rows(f"DELETE FROM events WHERE sender_id LIKE '{SENDER_PREFIX}%'")  # noqa: S608 - constant prefix
+            for table in ("muni_conversations", "muni_conversation_intents"):
+                pg_rows(f"DELETE FROM {table} WHERE conversation_id LIKE '{SENDER_PREFIX}%'")  # noqa: S608
 
 
 def test_conversation_is_stored_in_postgresql(production_stack: MuniConfig) -> None:
@@ -67,5 +69,9 @@ def test_conversation_is_stored_in_postgresql(production_stack: MuniConfig) -> N
     assert status == 200 and reply[0]["text"]
     rows = pg_rows("SELECT type_name FROM events WHERE sender_id = %s", sender)
     assert ("user",) in rows and ("bot",) in rows
+    # The redacting tracker store keeps the console's index in PostgreSQL too.
+    assert pg_rows("SELECT municipality, user_turns FROM muni_conversations WHERE conversation_id = %s", sender) == [
+        ("aarhus", "1")
+    ]
     tracker = get_json(f"{production_stack.rasa_url}/conversations/{sender}/tracker?token={TOKEN}")
     assert tracker["slots"]["municipality"] == "aarhus"
