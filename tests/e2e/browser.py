@@ -15,15 +15,23 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from muni.bench_widget import CHROMIUM, host_app, launch_chromium
 
-__all__ = ["CHROMIUM", "Widget", "chromium", "host_app", "screenshot", "speech_wav"]
+__all__ = ["CHROMIUM", "Widget", "chromium", "chromium_installed", "host_app", "screenshot", "speech_wav"]
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "reports" / "screenshots"
 ANSWER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(autouse=True)
+def chromium_installed() -> None:
+    """Fail (not skip) with what to install when Debian's Chromium is missing; autouse where imported."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium mangler i {CHROMIUM}: installér Debians chromium-pakke (apt-get install chromium).")
 
 
 def speech_wav(folder: Path, text: str) -> Path:

@@ -19,7 +19,7 @@ import yaml
 from aiohttp import web
 from argon2 import PasswordHasher
 from axe_playwright_python.async_playwright import Axe
-from browser import chromium, screenshot
+from browser import chromium, chromium_installed, screenshot  # noqa: F401 - chromium_installed: autouse fixture
 from playwright.async_api import Browser, Page, expect
 
 from muni.conversations.schema import create_schema, rasa_metadata, voice_turns
@@ -29,16 +29,7 @@ from voice_gateway.console import accounts
 from voice_gateway.console.store import COPENHAGEN
 from voice_gateway.settings import GatewaySettings
 
-CHROMIUM_PATH = Path("/usr/bin/chromium")
 PASSWORD = "korrekt-hest-batteri-staple"
-
-
-@pytest.fixture(autouse=True)
-def _chromium_installed() -> None:
-    if not CHROMIUM_PATH.exists():
-        pytest.fail(
-            "Chromium mangler i /usr/bin/chromium: installér Debians chromium-pakke (apt-get install chromium)."
-        )
 
 
 @pytest.fixture(autouse=True)

@@ -12,11 +12,17 @@ import json
 import re
 import urllib.parse
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from browser import Widget, chromium, host_app, screenshot, speech_wav
+from browser import (  # chromium_installed: autouse fixture
+    Widget,
+    chromium,
+    chromium_installed,  # noqa: F401
+    host_app,
+    screenshot,
+    speech_wav,
+)
 from conftest import TOKEN, get_json
 from playwright.async_api import Browser, Page, expect
 
@@ -27,16 +33,7 @@ from voice_gateway.voice_settings import VoiceSettings
 
 pytestmark = pytest.mark.stack
 
-CHROMIUM_PATH = Path("/usr/bin/chromium")
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(autouse=True)
-def _chromium_installed() -> None:
-    if not CHROMIUM_PATH.exists():
-        pytest.fail(
-            "Chromium mangler i /usr/bin/chromium: installér Debians chromium-pakke (apt-get install chromium)."
-        )
 
 
 def settings(config) -> GatewaySettings:
