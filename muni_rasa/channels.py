@@ -9,7 +9,8 @@ response format of Rasa's own channel. Differences:
   ``MUNI_MAX_MESSAGE_CHARS`` (default 2000) characters;
 * an empty message is answered directly, without running the NLU;
 * message texts are never written to the log (they may hold personal data);
-* an optional ``input_channel`` (``web``, ``kiosk``, ``phone``) names the channel.
+* an optional ``input_channel`` (``web``, ``kiosk``, ``phone``) names the channel;
+* a message with a CPR number is answered with a short notice first (:data:`CPR_NOTICE`).
 """
 
 from __future__ import annotations
@@ -28,10 +29,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from muni.redaction import CPR_PLACEHOLDER, redact_text
+
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
 EMPTY_MESSAGE_REPLY = "Jeg fik ikke nogen tekst. Skriv dit spørgsmål, fx 'Hvordan fornyer jeg mit pas?'"
 FAILURE_REPLY = "Beklager, der skete en fejl hos mig. Prøv igen om lidt, eller bed om at tale med en medarbejder."
+CPR_NOTICE = (
+    "Du behøver ikke at oplyse dit CPR-nummer her. Jeg har ikke brug for det, og det bliver ikke gemt i samtalen."
+)
 _SENDER_PATTERN = re.compile(r"^[\w.:@+-]+$")
 _CHANNEL_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 logger = logging.getLogger(__name__)
@@ -46,6 +52,17 @@ def clean_text(text: str, max_chars: int) -> str:
         elif unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"):
             kept.append(char)
     return "".join(kept).strip()[:max_chars]
+
+
+def privacy_notice(text: str) -> str | None:
+    """The notice to give first when a citizen wrote (or said) a CPR number; None otherwise.
+
+    The number itself is redacted before the conversation is stored (muni_rasa/tracker_store.py);
+    the notice tells the citizen so, and that the assistant never needs it.
+    """
+    if CPR_PLACEHOLDER not in text and CPR_PLACEHOLDER in redact_text(text):
+        return CPR_NOTICE
+    return None
 
 
 def validate_body(body: Any) -> tuple[str | None, dict[str, Any] | None]:
@@ -123,6 +140,9 @@ class MuniRestInput(RestInput):
             except Exception:
                 logger.exception("REST message of conversation %s failed", sender)
                 collector.messages.append({"recipient_id": sender, "text": FAILURE_REPLY})
+            notice = privacy_notice(text)
+            if notice:
+                collector.messages.insert(0, {"recipient_id": sender, "text": notice})
             return response.json(collector.messages)
 
         return webhook

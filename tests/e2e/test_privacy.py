@@ -42,7 +42,10 @@ def test_citizen_messages_are_stored_redacted(stack) -> None:
     config, tracker_db = stack
     talk = Conversation(config)
     for text, _ in MESSAGES:
-        talk.say(text, channel="web")
+        reply = talk.say(text, channel="web")
+        if "cpr" in text.lower() or "personnummer" in text.lower():
+            assert reply[0]["text"].startswith("Du behøver ikke at oplyse dit CPR-nummer her"), reply
+            assert len(reply) > 1, "the question is still answered after the notice"
     stored = stored_events(tracker_db, talk.sender)
     for _, secrets in MESSAGES:
         for secret in secrets:

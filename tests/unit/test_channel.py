@@ -1,6 +1,6 @@
 import pytest
 
-from muni_rasa.channels import clean_text, validate_body
+from muni_rasa.channels import CPR_NOTICE, clean_text, privacy_notice, validate_body
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,17 @@ def test_clean_text(raw: str, clean: str) -> None:
 
 def test_clean_text_caps_length() -> None:
     assert len(clean_text("a" * 20000, 2000)) == 2000
+
+
+@pytest.mark.parametrize(
+    "text", ["mit cpr er 010384-1234", "cpr: 0103841234", "nul en nul tre fireogfirs tolv fireogtredive"]
+)
+def test_a_cpr_number_gets_the_notice(text: str) -> None:
+    assert privacy_notice(text) == CPR_NOTICE
+
+
+@pytest.mark.parametrize(
+    "text", ["ring på 20 30 40 50", "hvad koster et pas", "den 01.12.2026 kl. 10.30", "[CPR-nummer]"]
+)
+def test_no_notice_without_a_cpr_number(text: str) -> None:
+    assert privacy_notice(text) is None
