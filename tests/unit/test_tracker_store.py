@@ -186,3 +186,24 @@ async def test_events_for_the_event_broker_are_redacted_too(tmp_path) -> None:
     assert broker.published and all(event["sender_id"] == "call-2" for event in broker.published)
     for secret in (CPR, PHONE, "20304050", EMAIL, "Jens Hansen", "jens hansen"):
         assert secret not in published, secret
+
+
+async def test_the_index_can_be_rebuilt_from_the_events(tmp_path) -> None:
+    from muni.conversations.index import rebuild
+
+    path = tmp_path / "tracker.db"
+    url = f"sqlite:///{path}"
+    store = RedactingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path))
+    await store.save(booking_conversation("call-3"))
+    engine = sa.create_engine(url)
+    query = "SELECT conversation_id, channel, municipality, user_turns, handed_over, transcript FROM muni_conversations"
+    with engine.connect() as connection:
+        written = connection.execute(sa.text(query)).all()
+    assert rebuild(url) == 1
+    with engine.connect() as connection:
+        rebuilt = connection.execute(sa.text(query)).all()
+        found = connection.execute(
+            sa.text("SELECT count(*) FROM muni_conversation_search WHERE muni_conversation_search MATCH 'noteret'")
+        ).scalar_one()
+    engine.dispose()
+    assert rebuilt == written and found == 1
