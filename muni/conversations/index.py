@@ -45,16 +45,18 @@ def _summary_row(connection: sa.engine.Connection, conversation_id: str) -> dict
     return dict(row._mapping) if row is not None else None
 
 
-def index_events(connection: sa.engine.Connection, conversation_id: str, events: Iterable[Mapping[str, Any]]) -> None:
-    """Fold newly stored events (dicts as Rasa serialises them) into the conversation's summary."""
+def summarize(
+    conversation_id: str, events: Iterable[Mapping[str, Any]], row: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Fold events into a conversation's ``muni_conversations`` row (a new one, or ``row`` so far).
+
+    Returns the row and how many user turns each intent had among ``events``. No database involved:
+    the console also uses it for the header of a conversation that has events but no index row.
+    """
     events = list(events)
-    if not events:
-        return
-    row = _summary_row(connection, conversation_id)
-    is_new = row is None
     if row is None:
-        first_ts = float(events[0].get("timestamp") or 0.0)
-        row = {
+        first_ts = float(events[0].get("timestamp") or 0.0) if events else 0.0
+        summary: dict[str, Any] = {
             "conversation_id": conversation_id,
             "municipality": None,
             "channel": None,
@@ -67,29 +69,31 @@ def index_events(connection: sa.engine.Connection, conversation_id: str, events:
             "first_message": None,
             "transcript": "",
         }
+    else:
+        summary = dict(row)
     texts: list[str] = []
     intent_counts: dict[str, int] = {}
     for event in events:
         kind = event.get("event")
         timestamp = event.get("timestamp")
         if isinstance(timestamp, int | float):
-            row["last_at"] = max(float(row["last_at"]), float(timestamp))
-            row["started_at"] = min(float(row["started_at"]), float(timestamp))
+            summary["last_at"] = max(float(summary["last_at"]), float(timestamp))
+            summary["started_at"] = min(float(summary["started_at"]), float(timestamp))
         if kind == "user":
             text = str(event.get("text") or "")
-            row["user_turns"] += 1
-            if not row["channel"] and event.get("input_channel"):
-                row["channel"] = str(event["input_channel"])[:32]
+            summary["user_turns"] += 1
+            if not summary["channel"] and event.get("input_channel"):
+                summary["channel"] = str(event["input_channel"])[:32]
             metadata = event.get("metadata") or {}
-            if not row["municipality"] and isinstance(metadata, Mapping) and metadata.get("municipality"):
-                row["municipality"] = str(metadata["municipality"])[:64]
-            if row["first_message"] is None and text and not text.startswith("/"):
-                row["first_message"] = text[:FIRST_MESSAGE_CHARS]
+            if not summary["municipality"] and isinstance(metadata, Mapping) and metadata.get("municipality"):
+                summary["municipality"] = str(metadata["municipality"])[:64]
+            if summary["first_message"] is None and text and not text.startswith("/"):
+                summary["first_message"] = text[:FIRST_MESSAGE_CHARS]
             intent = recognised_intent(event.get("parse_data"))
             if intent:
                 intent_counts[intent] = intent_counts.get(intent, 0) + 1
                 if intent in FALLBACK_INTENTS:
-                    row["fallback"] = True
+                    summary["fallback"] = True
             if text:
                 texts.append(text)
         elif kind == "bot":
@@ -98,20 +102,30 @@ def index_events(connection: sa.engine.Connection, conversation_id: str, events:
         elif kind == "action":
             name = event.get("name")
             if name in FALLBACK_ACTIONS:
-                row["fallback"] = True
+                summary["fallback"] = True
             if name in HANDOFF_ACTIONS:
-                row["handed_over"] = True
+                summary["handed_over"] = True
         elif kind == "slot":
             if event.get("name") == "municipality" and event.get("value"):
-                row["municipality"] = str(event["value"])[:64]
+                summary["municipality"] = str(event["value"])[:64]
             elif event.get("name") == "citizen_rating":
                 value = event.get("value")
-                row["rating"] = str(value)[:8] if value else None
+                summary["rating"] = str(value)[:8] if value else None
     if texts:
-        joined = "\n".join([row["transcript"], *texts]) if row["transcript"] else "\n".join(texts)
-        row["transcript"] = joined[:MAX_TRANSCRIPT_CHARS]
-    values = {key: value for key, value in row.items() if key != "id"}
-    if is_new:
+        joined = "\n".join([summary["transcript"], *texts]) if summary["transcript"] else "\n".join(texts)
+        summary["transcript"] = joined[:MAX_TRANSCRIPT_CHARS]
+    return summary, intent_counts
+
+
+def index_events(connection: sa.engine.Connection, conversation_id: str, events: Iterable[Mapping[str, Any]]) -> None:
+    """Fold newly stored events (dicts as Rasa serialises them) into the conversation's summary."""
+    events = list(events)
+    if not events:
+        return
+    row = _summary_row(connection, conversation_id)
+    summary, intent_counts = summarize(conversation_id, events, row)
+    values = {key: value for key, value in summary.items() if key != "id"}
+    if row is None:
         connection.execute(sa.insert(conversations).values(**values))
     else:
         connection.execute(

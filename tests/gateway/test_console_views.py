@@ -32,7 +32,7 @@ from muni.conversations.schema import (
     voice_turns,
 )
 from muni.conversations.schema import conversations as conversations_table
-from muni.conversations.store import insert_conversation
+from muni.conversations.store import event_row, insert_conversation
 from voice_gateway.console import accounts, review, store
 from voice_gateway.console.app import setup_console
 from voice_gateway.console.security import STATE, ConsoleState
@@ -563,6 +563,23 @@ def test_turns_show_intents_entities_actions_answers_and_voice(sqlite_engine) ->
     assert store.load_conversation(sqlite_engine, "findes-ikke") is None
     faq = store.load_conversation(sqlite_engine, "web-pas-1")["turns"][1]
     assert faq["intent"] == "faq/pas" and faq["selector_confidence"] == pytest.approx(0.88)
+
+
+def test_a_conversation_without_an_index_row_gets_its_header_from_the_events(engine) -> None:
+    """A database written before the console (no ``muni_conversations`` row): the header is folded the same way."""
+    events = [
+        *start(at(2)),
+        user("tal med en medarbejder", "human_handoff", at(2) + 1, channel="phone", municipality="aalborg"),
+        action("action_handoff", at(2) + 2),
+        slot("citizen_rating", "no", at(2) + 9),
+    ]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(rasa_events), [event_row("unindexed-1", event) for event in events])
+    header = store.load_conversation(engine, "unindexed-1")["summary"]
+    assert header["id"] is None and header["conversation_id"] == "unindexed-1"
+    assert (header["channel"], header["municipality"], header["user_turns"]) == ("phone", "aalborg", 1)
+    assert header["handed_over"] is True and header["fallback"] is False and header["rating"] == "no"
+    assert header["first_message"] == "tal med en medarbejder" and "transcript" not in header
 
 
 async def test_conversation_page_shows_each_turn(reviewer) -> None:

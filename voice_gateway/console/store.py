@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from muni.conversations.index import recognised_intent
+from muni.conversations.index import recognised_intent, summarize
 from muni.conversations.schema import (
     SQLITE_SEARCH_TABLE,
     audit_log,
@@ -571,23 +571,9 @@ def conversation_turns(
 
 
 def _summary_from_events(conversation_id: str, events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    times = [_number(item["event"].get("timestamp")) for item in events]
-    times = [value for value in times if value is not None]
-    users = [item["event"] for item in events if item["event"].get("event") == "user"]
-    metadata = next((event.get("metadata") for event in users if isinstance(event.get("metadata"), Mapping)), {})
-    return {
-        "id": None,
-        "conversation_id": conversation_id,
-        "municipality": metadata.get("municipality") if isinstance(metadata, Mapping) else None,
-        "channel": next((event.get("input_channel") for event in users if event.get("input_channel")), None),
-        "started_at": min(times) if times else None,
-        "last_at": max(times) if times else None,
-        "user_turns": len(users),
-        "fallback": False,
-        "handed_over": False,
-        "rating": None,
-        "first_message": None,
-    }
+    """The header of a conversation whose events have no index row yet, folded as the index would be."""
+    summary, _ = summarize(conversation_id, [item["event"] for item in events])
+    return {"id": None, **{column.name: summary[column.name] for column in _LIST_COLUMNS if column.name != "id"}}
 
 
 def load_conversation(engine: sa.engine.Engine, conversation_id: str) -> dict[str, Any] | None:
