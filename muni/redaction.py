@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 CPR_PLACEHOLDER = "[CPR-nummer]"
@@ -488,16 +488,25 @@ def contains_personal_data(text: str) -> bool:
     return bool(text) and redact_text(text) != text
 
 
-def redact_value(value: Any) -> Any:
-    """A copy of a value with every string inside dicts, lists and tuples redacted (keys unchanged)."""
+def redact_value(
+    value: Any, *, redact: Callable[[str], str] = redact_text, keep_keys: Collection[str] = frozenset()
+) -> Any:
+    """A copy of a value with every string inside dicts, lists and tuples redacted (keys unchanged).
+
+    ``redact`` replaces :func:`redact_text` (the tracker store adds names and public numbers);
+    values under ``keep_keys`` (names of events and actions, timestamps, ids) are left as they are.
+    """
     if isinstance(value, str):
-        return redact_text(value)
+        return redact(value)
     if isinstance(value, dict):
-        return {key: redact_value(item) for key, item in value.items()}
+        return {
+            key: item if key in keep_keys else redact_value(item, redact=redact, keep_keys=keep_keys)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [redact_value(item) for item in value]
+        return [redact_value(item, redact=redact, keep_keys=keep_keys) for item in value]
     if isinstance(value, tuple):
-        items = [redact_value(item) for item in value]
+        items = [redact_value(item, redact=redact, keep_keys=keep_keys) for item in value]
         return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     return value
 

@@ -22,6 +22,7 @@ end-to-end tests read the database the running stack wrote, so such a fallback f
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -37,7 +38,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from muni.conversations.index import index_events
 from muni.conversations.schema import create_schema
-from muni.redaction import NAME_PLACEHOLDER, install_log_redaction, redact_text
+from muni.redaction import NAME_PLACEHOLDER, install_log_redaction, redact_text, redact_value
 
 logger = logging.getLogger(__name__)
 
@@ -123,16 +124,9 @@ class EventRedactor:
 
     def value(self, value: Any, *, keep_public: bool = False, names: tuple[str, ...] = ()) -> Any:
         """Redact every string inside ``value`` except those under keys that hold no citizen text."""
-        if isinstance(value, str):
-            return self.text(value, keep_public=keep_public, names=names)
-        if isinstance(value, dict):
-            return {
-                key: item if key in _KEEP_KEYS else self.value(item, keep_public=keep_public, names=names)
-                for key, item in value.items()
-            }
-        if isinstance(value, list | tuple):
-            return [self.value(item, keep_public=keep_public, names=names) for item in value]
-        return value
+        return redact_value(
+            value, redact=functools.partial(self.text, keep_public=keep_public, names=names), keep_keys=_KEEP_KEYS
+        )
 
     def encrypt(self, value: Any) -> str:
         """A slot value as stored: ``enc:v1:`` + Fernet token of its JSON."""

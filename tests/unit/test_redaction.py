@@ -438,3 +438,14 @@ def test_pathological_input_has_no_catastrophic_backtracking(text: str) -> None:
     started = time.perf_counter()
     redact_text(text)
     assert time.perf_counter() - started < 5.0
+
+
+def test_redact_value_with_another_redactor_and_kept_keys() -> None:
+    value = {"turn_id": "a12345678b", "name": "20304050", "text": "ring 20304050", "nested": [{"turn_id": "99887766"}]}
+    result = redact_value(value, redact=lambda text: text.upper(), keep_keys={"turn_id"})
+    assert result == {
+        "turn_id": "a12345678b",
+        "name": "20304050",
+        "text": "RING 20304050",
+        "nested": [{"turn_id": "99887766"}],
+    }
