@@ -90,14 +90,14 @@ async def launch_chromium(playwright: Any, extra_args: tuple[str, ...] = ()) -> 
 
 
 @asynccontextmanager
-async def serving(app: web.Application, port: int) -> AsyncIterator[str]:
-    """Serve an aiohttp app on 127.0.0.1:port while the block runs; yields its base URL."""
+async def serving(app: web.Application, port: int, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """Serve an aiohttp app on host:port while the block runs; yields its base URL."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
 

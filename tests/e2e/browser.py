@@ -20,7 +20,16 @@ from playwright.async_api import Browser, Locator, Page, async_playwright, expec
 
 from muni.bench_widget import CHROMIUM, host_app, launch_chromium
 
-__all__ = ["CHROMIUM", "Widget", "chromium", "chromium_installed", "host_app", "screenshot", "speech_wav"]
+__all__ = [
+    "CHROMIUM",
+    "Widget",
+    "chromium",
+    "chromium_installed",
+    "host_app",
+    "screenshot",
+    "serious_violations",
+    "speech_wav",
+]
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "reports" / "screenshots"
@@ -64,6 +73,16 @@ async def chromium(microphone: Path | None = None) -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+def serious_violations(results) -> list[str]:
+    """axe-core's serious and critical findings of one run, one readable line each (empty: none)."""
+    found = []
+    for violation in results.response.get("violations", []):
+        if violation.get("impact") in ("serious", "critical"):
+            targets = [node.get("target") for node in violation.get("nodes", [])][:5]
+            found.append(f"{violation['id']} ({violation['impact']}): {violation.get('help')} at {targets}")
+    return found
 
 
 async def screenshot(page: Page, test_name: str, state: str = "") -> Path:

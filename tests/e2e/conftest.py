@@ -7,7 +7,6 @@ with a SQLite tracker store in a temporary folder.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,18 +14,13 @@ from typing import Any
 
 import pytest
 
+from muni.bench_stack import free_port
 from muni.config import MuniConfig
 from muni.services import Stack, latest_model
 
 TOKEN = "e2e-test-token"
 # The assistant's clock in the end-to-end tests: Tuesday 1 December 2026, 09:00 (Europe/Copenhagen).
 FIXED_NOW = "2026-12-01T09:00:00"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ Rasa is not needed. Screenshots go to reports/screenshots/console-*.png.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,12 +15,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
-from aiohttp import web
 from argon2 import PasswordHasher
 from axe_playwright_python.async_playwright import Axe
-from browser import chromium, chromium_installed, screenshot  # noqa: F401 - chromium_installed: autouse fixture
+from browser import chromium, chromium_installed, screenshot, serious_violations  # noqa: F401 - chromium_installed: autouse fixture
+from conftest import free_port
 from playwright.async_api import Browser, Page, expect
 
+from muni.bench_widget import serving
 from muni.conversations.schema import create_schema, rasa_metadata, voice_turns
 from muni.conversations.store import insert_conversation
 from voice_gateway.app import create_app
@@ -144,12 +144,6 @@ def seed(engine: sa.engine.Engine) -> None:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("localhost", 0))
-        return probe.getsockname()[1]
-
-
 def _has_console(app) -> bool:
     return any(resource.get_info().get("prefix") == "/console" for resource in app.router.resources())
 
@@ -167,15 +161,8 @@ async def console(tmp_path) -> AsyncIterator[str]:
     engine.dispose()
     app = create_app(GatewaySettings(database_url=url))  # production cookie settings (Secure)
     assert _has_console(app)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    site = web.TCPSite(runner, "localhost", port)
-    await site.start()
-    try:
-        yield f"http://localhost:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(app, free_port(), host="localhost") as base_url:  # Secure cookies count on localhost
+        yield base_url
 
 
 @pytest.fixture
@@ -210,15 +197,6 @@ async def log_in(page: Page, base: str, username: str = "anna") -> None:
     await page.get_by_label("Adgangskode").fill(PASSWORD)
     await page.get_by_role("button", name="Log ind").click()
     await expect(page.get_by_role("heading", name="Samtaler", level=1)).to_be_visible()
-
-
-def serious(results) -> list[str]:
-    found = []
-    for violation in results.response.get("violations", []):
-        if violation.get("impact") in ("serious", "critical"):
-            targets = [node.get("target") for node in violation.get("nodes", [])][:5]
-            found.append(f"{violation['id']} ({violation['impact']}): {violation.get('help')} at {targets}")
-    return found
 
 
 async def test_review_workflow_in_the_browser(browser, console) -> None:
@@ -336,25 +314,25 @@ async def test_axe_finds_no_serious_problems(browser, console) -> None:
     page = view.page
     axe = Axe()
     await page.goto(console + "/console/login")
-    problems = {"login": serious(await axe.run(page))}
+    problems = {"login": serious_violations(await axe.run(page))}
     await screenshot(page, "console", "login")
     await page.get_by_label("Brugernavn").fill("boss")
     await page.get_by_label("Adgangskode").fill(PASSWORD)
     await page.get_by_role("button", name="Log ind").click()
     await expect(page.get_by_role("heading", name="Samtaler", level=1)).to_be_visible()
-    problems["list"] = serious(await axe.run(page))
+    problems["list"] = serious_violations(await axe.run(page))
     await page.goto(console + "/console/conversations/phone-book-2")
     await expect(page.get_by_test_id("voice-latency")).to_contain_text("1.234 ms")
-    problems["conversation"] = serious(await axe.run(page))
+    problems["conversation"] = serious_violations(await axe.run(page))
     await screenshot(page, "console", "conversation-phone")
     await page.goto(console + "/console/dashboard?days=30")
     await expect(page.get_by_test_id("containment")).to_have_text("80 %")
-    problems["dashboard"] = serious(await axe.run(page))
+    problems["dashboard"] = serious_violations(await axe.run(page))
     await screenshot(page, "console", "dashboard")
     await page.goto(console + "/console/audit")
-    problems["audit"] = serious(await axe.run(page))
+    problems["audit"] = serious_violations(await axe.run(page))
     await page.goto(console + "/console/review")
-    problems["review"] = serious(await axe.run(page))
+    problems["review"] = serious_violations(await axe.run(page))
     found = {name: items for name, items in problems.items() if items}
     assert not found, "axe found serious problems:\n" + "\n".join(f"{name}: {items}" for name, items in found.items())
     await page.context.close()

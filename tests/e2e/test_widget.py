@@ -21,6 +21,7 @@ from browser import (  # chromium_installed: autouse fixture
     chromium_installed,  # noqa: F401
     host_app,
     screenshot,
+    serious_violations,
     speech_wav,
 )
 from conftest import TOKEN, get_json
@@ -370,15 +371,6 @@ async def test_small_screens_fit_without_horizontal_scrolling(browser, host, wid
     await page.context.close()
 
 
-def serious(results) -> list[str]:
-    found = []
-    for violation in results.response.get("violations", []):
-        if violation.get("impact") in ("serious", "critical"):
-            targets = [node.get("target") for node in violation.get("nodes", [])][:5]
-            found.append(f"{violation['id']} ({violation['impact']}): {violation.get('help')} at {targets}")
-    return found
-
-
 async def test_axe_finds_no_serious_problems(widget: Widget, gateway, browser, request) -> None:
     await widget.open()
     await widget.say("jeg vil gerne booke en tid")  # an answer with quick-reply buttons
@@ -387,7 +379,7 @@ async def test_axe_finds_no_serious_problems(widget: Widget, gateway, browser, r
     await expect(widget.by("muni-rating")).to_be_visible()
     axe = Axe()
     assert not widget.csp_violations()
-    problems = serious(await axe.run(widget.page))
+    problems = serious_violations(await axe.run(widget.page))
     widget.console_errors.clear()  # axe-core itself applies inline styles, which the host page's CSP blocks
     assert not problems, "axe on the host page with the widget open:\n" + "\n".join(problems)
 
@@ -396,7 +388,7 @@ async def test_axe_finds_no_serious_problems(widget: Widget, gateway, browser, r
     await page.goto(base_url(gateway) + "/kiosk?municipality=frederikshavn")
     await kiosk.ready()
     await kiosk.say("hvad koster et nyt pas")
-    problems = serious(await axe.run(page))
+    problems = serious_violations(await axe.run(page))
     assert not problems, "axe on the kiosk:\n" + "\n".join(problems)
     await screenshot(page, request.node.name, "kiosk")
     await page.context.close()
