@@ -721,16 +721,16 @@ class BenchError(Exception):
     """A database for the benchmark cannot be made (Danish message)."""
 
 
-def _postgres_url(url: str) -> sa.engine.URL:
-    return url_with_driver(url)
+def create_postgres_database(admin_url: str, prefix: str = "muni_bench") -> tuple[sa.engine.Engine, Callable[[], None]]:
+    """A fresh database ``<prefix>_<random>`` on the server of ``admin_url``; and how to drop it again.
 
-
-def create_postgres_database(admin_url: str) -> tuple[sa.engine.Engine, Callable[[], None]]:
-    """A fresh database ``muni_bench_<random>`` on the server of ``admin_url``; and how to drop it again."""
+    Raises :class:`BenchError` (Danish) when the server cannot be used. The tests get their scratch
+    PostgreSQL databases here too.
+    """
     admin = sa.create_engine(
-        _postgres_url(admin_url), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+        url_with_driver(admin_url), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
     )
-    name = f"muni_bench_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     try:
         with admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -738,10 +738,10 @@ def create_postgres_database(admin_url: str) -> tuple[sa.engine.Engine, Callable
         admin.dispose()
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()
         raise BenchError(
-            f"PostgreSQL på {_postgres_url(admin_url).render_as_string(hide_password=True)} kan ikke bruges: "
+            f"PostgreSQL på {url_with_driver(admin_url).render_as_string(hide_password=True)} kan ikke bruges: "
             f"{reason[0] if reason else error}. Brug --db sqlite eller en anden --pg-url."
         ) from error
-    engine = sa.create_engine(_postgres_url(admin_url).set(database=name))
+    engine = sa.create_engine(url_with_driver(admin_url).set(database=name))
 
     def drop() -> None:
         engine.dispose()

@@ -27,19 +27,6 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MUNI_RASA_TOKEN", "test-token")
 
 
-def _postgres_reachable() -> bool:
-    engine = sa.create_engine(
-        bench_console._postgres_url(PG_ADMIN_URL), connect_args={"connect_timeout": 2}, poolclass=sa.pool.NullPool
-    )
-    try:
-        with engine.connect():
-            return True
-    except sa.exc.DBAPIError:
-        return False
-    finally:
-        engine.dispose()
-
-
 def _table(engine: sa.engine.Engine, table: sa.Table, order: list[str]) -> list[tuple]:
     with engine.connect() as connection:
         rows = connection.execute(sa.select(table).order_by(*(table.c[name] for name in order)))
@@ -127,10 +114,12 @@ def test_fast_seeding_writes_exactly_what_insert_conversation_writes(tmp_path: P
         plain.dispose()
 
 
-@pytest.mark.skipif(not _postgres_reachable(), reason="no PostgreSQL on 127.0.0.1:5432")
 def test_fast_seeding_on_postgres_writes_what_insert_conversation_writes() -> None:
-    fast, drop_fast = bench_console.create_postgres_database(PG_ADMIN_URL)
-    plain, drop_plain = bench_console.create_postgres_database(PG_ADMIN_URL)
+    try:
+        fast, drop_fast = bench_console.create_postgres_database(PG_ADMIN_URL, "muni_test_seed")
+    except bench_console.BenchError as error:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {error}")
+    plain, drop_plain = bench_console.create_postgres_database(PG_ADMIN_URL, "muni_test_seed")
     try:
         _compare_fast_and_plain(fast, plain)
     finally:

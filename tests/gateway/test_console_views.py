@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ import yaml
 from aiohttp import web
 from argon2 import PasswordHasher
 
+from muni.bench_console import BenchError, create_postgres_database
 from muni.conversations.schema import (
     conversation_intents,
     create_schema,
@@ -40,7 +40,7 @@ from voice_gateway.console.store import COPENHAGEN, ConversationFilter
 
 PASSWORD = "korrekt-hest-batteri-staple"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=COPENHAGEN).timestamp()
-POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 # --- building conversations --------------------------------------------------------------------------
@@ -323,39 +323,18 @@ async def reviewer_fixture(client):
     return client
 
 
-def _postgres_admin() -> sa.engine.Engine | None:
-    admin = sa.create_engine(
-        sa.engine.make_url(POSTGRES_URL).set(database="postgres"),
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        return None
-    return admin
-
-
 @pytest.fixture(scope="module")
 def postgres_engine() -> Iterator[sa.engine.Engine]:
-    admin = _postgres_admin()
-    if admin is None:
-        pytest.skip("PostgreSQL er ikke tilgængelig på 127.0.0.1:5432")
-    name = f"muni_console_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    created = sa.create_engine(sa.engine.make_url(POSTGRES_URL).set(database=name))
+    try:
+        created, drop = create_postgres_database(POSTGRES_ADMIN_URL, "muni_console_test")
+    except BenchError as error:
+        pytest.skip(f"PostgreSQL er ikke tilgængelig på 127.0.0.1:5432: {error}")
     try:
         prepare(created)
         seed(created)
         yield created
     finally:
-        created.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from muni import cli
+from muni.bench_console import BenchError, create_postgres_database
 from muni.conversations.schema import staff, staff_sessions
 from voice_gateway.console import accounts
 
@@ -29,34 +30,21 @@ SHORT_PASSWORD = "kort"
 CSRF = "csrf"
 
 
-def _postgres_reachable() -> bool:
-    engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 2}, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect():
-            return True
-    except sa.exc.DBAPIError:
-        return False
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'tracker.db'}"
         return
-    if not _postgres_reachable():
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"muni_test_staff_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        engine, drop = create_postgres_database(PG_ADMIN_URL, "muni_test_staff")
+    except BenchError as error:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {error}")
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    try:
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()
 
 
 @pytest.fixture
