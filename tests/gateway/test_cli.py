@@ -51,6 +51,9 @@ def test_missing_rasa_environment_is_reported(monkeypatch, capsys) -> None:
         ({"MUNI_RASA_PORT": "abc"}, "rasa_port skal være et heltal"),
         ({"MUNI_GATEWAY_PORT": "70000"}, "mellem 1 og 65535"),
         ({"MUNI_PROFILE": "cloud"}, "profile skal være en af"),
+        ({"MUNI_CONSOLE_SECURE_COOKIES": "maybe"}, "console_secure_cookies skal være true eller false"),
+        ({"MUNI_CONSOLE_IDLE_MINUTES": "0"}, "console_idle_minutes skal ligge mellem 1 og 720"),
+        ({"MUNI_CONSOLE_IDLE_MINUTES": "halv"}, "console_idle_minutes skal være et heltal"),
     ],
 )
 def test_bad_settings_are_reported(monkeypatch, env, message) -> None:
@@ -58,6 +61,13 @@ def test_bad_settings_are_reported(monkeypatch, env, message) -> None:
         monkeypatch.setenv(key, value)
     with pytest.raises(ConfigError, match=message):
         load_config()
+
+
+def test_console_settings_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("MUNI_CONSOLE_SECURE_COOKIES", "false")
+    monkeypatch.setenv("MUNI_CONSOLE_IDLE_MINUTES", "15")
+    config = load_config()
+    assert config.console_secure_cookies is False and config.console_idle_minutes == 15
 
 
 def test_config_file_is_read_and_checked(isolated_config: Path) -> None:
