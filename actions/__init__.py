@@ -7,7 +7,7 @@ redacted (CPR, phone numbers, e-mail addresses) like those of Rasa and the gatew
 """
 
 from actions.context import content, registry
-from muni.redaction import install_log_redaction
+from muni_core.redaction import install_log_redaction
 
 install_log_redaction()
 registry()

@@ -27,8 +27,8 @@ from actions.booking_store import SlotTaken, normalise_phone
 from actions.context import booking_provider, content, municipality_for, settings
 from actions.danish_time import NUMBER_WORDS, PARTS_OF_DAY, parse_when
 from actions.day_reference import describe_day
-from actions.municipalities import Municipality
 from actions.settings import TIMEZONE
+from muni_core.municipalities import Municipality
 
 logger = logging.getLogger(__name__)
 FORM = "booking_form"

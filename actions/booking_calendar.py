@@ -12,9 +12,9 @@ from datetime import date, datetime, time, timedelta
 
 from actions.booking_store import BookingProvider
 from actions.day_reference import describe_day
-from actions.municipalities import BookableService, Municipality
 from actions.opening_hours import closed_reason, format_clock
 from actions.settings import TIMEZONE
+from muni_core.municipalities import BookableService, Municipality
 
 MIN_LEAD = timedelta(hours=1)
 MAX_DAYS_AHEAD = 90

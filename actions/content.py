@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from actions.municipalities import Municipality
+from muni_core.municipalities import Municipality
 
 ALLOWED_PLACEHOLDERS = frozenset(
     {

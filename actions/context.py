@@ -12,8 +12,8 @@ from rasa_sdk import Tracker
 
 from actions.booking_store import BookingProvider, SqlBookingProvider
 from actions.content import ContentBase, load_content
-from actions.municipalities import Municipality, MunicipalityRegistry, load_registry
 from actions.settings import Settings
+from muni_core.municipalities import Municipality, MunicipalityRegistry, load_registry
 
 MUNICIPALITY_SLOT = "municipality"
 METADATA_KEY = "municipality"

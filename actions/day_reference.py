@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from actions.holidays import WEEKDAY_NAMES
+from muni_core.danish.calendar import WEEKDAY_NAMES
 
 MONTH_NAMES = [
     "januar", "februar", "marts", "april", "maj", "juni",

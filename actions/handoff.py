@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.booking import ALL_FORM_SLOTS
 from actions.context import content, municipality_for, settings
 from actions.labels import message_label, topic_label
-from actions.municipalities import Municipality
 from actions.opening_hours import describe_today
+from muni_core.municipalities import Municipality
 
 HANDOFF_PAYLOAD_VERSION = 1
 SUMMARY_MAX_MESSAGE = 200

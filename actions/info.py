@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import content, municipality_for, settings
 from actions.day_reference import find_day
-from actions.municipalities import Municipality, Office
 from actions.opening_hours import describe_day_hours, describe_today, weekly_summary
+from muni_core.municipalities import Municipality, Office
 
 _PHONE_WORDS = re.compile(r"telefon|nummer|nr\b|tlf|ringe|ring\b|opkald", re.IGNORECASE)
 _EMAIL_WORDS = re.compile(r"mail|skrive|skriv\b|post\b", re.IGNORECASE)

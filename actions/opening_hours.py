@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from actions.day_reference import describe_day
-from actions.holidays import WEEKDAY_NAMES, holiday_name
-from actions.municipalities import Municipality, Office, OpeningInterval
+from muni_core.danish.calendar import WEEKDAY_NAMES, holiday_name
+from muni_core.municipalities import Municipality, Office, OpeningInterval
 
 LOOKAHEAD_DAYS = 21
 

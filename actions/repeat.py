@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import NAME, PHONE, spoken_phone
 from actions.context import content, municipality_for
-from muni.redaction import NAME_PLACEHOLDER, PHONE_PLACEHOLDER
+from muni_core.redaction import NAME_PLACEHOLDER, PHONE_PLACEHOLDER
 
 
 def last_bot_answer(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from muni_core.paths import CONTENT_DIR, VAR_DIR
+
 TIMEZONE = ZoneInfo("Europe/Copenhagen")
 
 
@@ -19,12 +20,12 @@ class Settings:
     content_dir: Path
     default_municipality: str | None
     fixed_now: datetime | None
-    booking_db_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'bookings.db'}"
+    booking_db_url: str = f"sqlite:///{VAR_DIR / 'bookings.db'}"
 
     @classmethod
     def from_env(cls) -> Settings:
         """Build settings from MUNI_* environment variables."""
-        content_dir = Path(os.environ.get("MUNI_CONTENT_DIR", REPO_ROOT / "content"))
+        content_dir = Path(os.environ.get("MUNI_CONTENT_DIR", CONTENT_DIR))
         default = os.environ.get("MUNI_DEFAULT_MUNICIPALITY") or None
         fixed_now_text = os.environ.get("MUNI_NOW")
         fixed_now = None

@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from muni import faq_domain
 from muni.config import ConfigError, MuniConfig, load_config
-from muni.paths import BOT_DIR, RASA_PYTHON, REPO_ROOT, REPORTS_DIR, VAR_DIR
 from muni.services import (
     ServiceError,
     Stack,
@@ -29,6 +28,7 @@ from muni.services import (
     run_rasa,
     train,
 )
+from muni_core.paths import BOT_DIR, RASA_PYTHON, REPO_ROOT, REPORTS_DIR, VAR_DIR
 
 HELD_OUT_NLU = REPO_ROOT / "tests" / "nlu" / "heldout_da.yml"
 CONVERSATION_TESTS = BOT_DIR / "tests"
@@ -186,14 +186,14 @@ def nlu_quality_gate(report_dir: Path, minimum: float) -> bool:
 
 def cmd_bench(args: argparse.Namespace, config: MuniConfig) -> int:
     """Benchmarks (run in the Rasa environment)."""
-    from muni.bench import run_nlu_bench
+    from bench.nlu import run_nlu_bench
 
     return run_nlu_bench(args, config)
 
 
 def cmd_bench_booking(args: argparse.Namespace, config: MuniConfig) -> int:
     """Booking benchmarks: store throughput and conversation turn times."""
-    from muni.bench_booking import run_booking_bench
+    from bench.booking import run_booking_bench
 
     return run_booking_bench(args, config)
 
@@ -232,7 +232,7 @@ def cmd_models_status(_args: argparse.Namespace, _config: MuniConfig) -> int:
 
 def cmd_bench_voice(args: argparse.Namespace, config: MuniConfig) -> int:
     """Synthetic Danish calls through the media stream: latency, WER, intent accuracy, simultaneous calls."""
-    from muni.bench_voice import run_heldout_phone_bench, run_voice_bench
+    from bench.voice import run_heldout_phone_bench, run_voice_bench
 
     if args.heldout:
         return run_heldout_phone_bench(config, model=args.model)
@@ -242,7 +242,7 @@ def cmd_bench_voice(args: argparse.Namespace, config: MuniConfig) -> int:
 
 def cmd_bench_widget(args: argparse.Namespace, _config: MuniConfig) -> int:
     """The chat widget's size (gzipped) and time to interactive on the sample host page (headless Chromium)."""
-    from muni.bench_widget import run_widget_bench
+    from bench.widget import run_widget_bench
 
     return run_widget_bench(args.runs)
 
@@ -309,7 +309,7 @@ def cmd_review_export(args: argparse.Namespace, config: MuniConfig) -> int:
 
 def cmd_bench_console(args: argparse.Namespace, _config: MuniConfig) -> int:
     """The staff console's list, filters and search on many synthetic conversations (SQLite, PostgreSQL)."""
-    from muni.bench_console import run_console_bench
+    from bench.console import run_console_bench
 
     return run_console_bench(args)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from muni.paths import BOT_DIR, REPO_ROOT, VAR_DIR
+from muni_core.paths import BOT_DIR, REPO_ROOT, VAR_DIR
 
 PROFILES = {
     "default": BOT_DIR / "endpoints.yml",

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from muni.paths import MODELS_DIR
+from muni_core.paths import MODELS_DIR
 
 _CHUNK = 1 << 20
 

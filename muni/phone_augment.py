@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from muni.paths import REPO_ROOT
+from muni_core.paths import REPO_ROOT
 
 NLU_DIR = REPO_ROOT / "nlu_data"
 OUTPUT_FILE = NLU_DIR / "phone_transcripts.yml"

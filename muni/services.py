@@ -15,7 +15,7 @@ from pathlib import Path
 
 from muni import faq_domain
 from muni.config import MuniConfig
-from muni.paths import BOT_DIR, CONTENT_DIR, MODELS_DIR, NLU_DIR, RASA_BIN, REPO_ROOT, VAR_DIR
+from muni_core.paths import BOT_DIR, CONTENT_DIR, MODELS_DIR, NLU_DIR, RASA_BIN, REPO_ROOT, VAR_DIR
 
 RASA_START_TIMEOUT_S = 240
 ACTIONS_START_TIMEOUT_S = 60

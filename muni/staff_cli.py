@@ -24,8 +24,8 @@ def open_engine(url: str) -> Any:
     """An engine for ``url`` whose database answers and holds the console's tables; ServiceError if not."""
     import sqlalchemy as sa
 
-    from muni.conversations.database import url_with_driver
-    from muni.conversations.schema import create_schema
+    from muni_core.conversations.database import url_with_driver
+    from muni_core.conversations.schema import create_schema
 
     try:
         parsed = url_with_driver(url)

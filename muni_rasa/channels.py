@@ -29,7 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from muni.redaction import CPR_PLACEHOLDER, redact_text
+from muni_core.redaction import CPR_PLACEHOLDER, redact_text
 
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128

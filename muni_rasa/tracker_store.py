@@ -5,7 +5,7 @@ Configured in ``bot/endpoints*.yml`` as ``type: muni_rasa.tracker_store.Redactin
 or the event broker:
 
 * citizen texts (the message, the NLU's copy of it, entity values, metadata such as the caller's
-  number) and the bot's texts and payloads go through :func:`muni.redaction.redact_text`:
+  number) and the bot's texts and payloads go through :func:`muni_core.redaction.redact_text`:
   CPR numbers, phone numbers and e-mail addresses are replaced for good. The municipalities'
   own public numbers and addresses (found in ``content/``) are kept in the bot's answers;
 * the values of the slots in :data:`ENCRYPTED_SLOTS` (name and phone number of a booking, the
@@ -15,7 +15,7 @@ or the event broker:
   ``var/data_key`` (made on first start, mode 600). All Rasa replicas must share it;
 * the console's index (``muni_conversations``) is updated in the same transaction.
 
-Log records of the process are redacted too (:func:`muni.redaction.install_log_redaction`).
+Log records of the process are redacted too (:func:`muni_core.redaction.install_log_redaction`).
 Rasa falls back to an in-memory store (with a warning) when this class cannot be imported; the
 end-to-end tests read the database the running stack wrote, so such a fallback fails them.
 """
@@ -36,13 +36,13 @@ from rasa.core.tracker_store import SQLTrackerStore, TrackerEventDiffEngine
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from muni.conversations.index import index_events
-from muni.conversations.schema import create_schema
-from muni.redaction import NAME_PLACEHOLDER, install_log_redaction, redact_text, redact_value
+from muni_core.conversations.index import index_events
+from muni_core.conversations.schema import create_schema
+from muni_core.paths import CONTENT_DIR, VAR_DIR
+from muni_core.redaction import NAME_PLACEHOLDER, install_log_redaction, redact_text, redact_value
 
 logger = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 ENCRYPTED_SLOTS = frozenset({"citizen_name", "citizen_phone", "caller_number"})
 ENCRYPTED_PREFIX = "enc:v1:"
 NAME_SLOTS = frozenset({"citizen_name"})
@@ -77,7 +77,7 @@ def data_key(var_dir: Path | None = None) -> bytes:
     from_env = os.environ.get("MUNI_DATA_KEY", "").strip()
     if from_env:
         return from_env.encode("ascii")
-    path = (var_dir or Path(os.environ.get("MUNI_VAR_DIR", REPO_ROOT / "var"))) / "data_key"
+    path = (var_dir or Path(os.environ.get("MUNI_VAR_DIR", VAR_DIR))) / "data_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -88,7 +88,7 @@ def data_key(var_dir: Path | None = None) -> bytes:
 
 def public_contact_strings(content_dir: Path | None = None) -> frozenset[str]:
     """Phone numbers and e-mail addresses the municipality publishes (in ``content/``): not personal data."""
-    root = content_dir or Path(os.environ.get("MUNI_CONTENT_DIR", REPO_ROOT / "content"))
+    root = content_dir or Path(os.environ.get("MUNI_CONTENT_DIR", CONTENT_DIR))
     found: set[str] = set()
     for path in sorted(root.rglob("*.yml")) if root.exists() else []:
         text = path.read_text(encoding="utf-8")

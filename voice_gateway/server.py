@@ -9,7 +9,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from muni.redaction import install_log_redaction
+from muni_core.redaction import install_log_redaction
 from voice_gateway.app import create_app
 from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.settings import GatewaySettings

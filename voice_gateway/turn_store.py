@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from muni.conversations.schema import voice_turns
+from muni_core.conversations.schema import voice_turns
 
 logger = logging.getLogger(__name__)
 _COLUMNS = {column.name for column in voice_turns.columns} - {"id"}

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from muni.conversations.database import open_engine
-from muni.conversations.schema import create_schema
+from muni_core.conversations.database import open_engine
+from muni_core.conversations.schema import create_schema
 from voice_gateway.call import VoiceServices
 from voice_gateway.channels.common import DIRECTORY, VOICE_SERVICES
 from voice_gateway.directory import MunicipalityDirectory

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from muni.bench_stack import free_port
 from muni.config import MuniConfig
 from muni.services import Stack, latest_model
+from tests.support.ports import free_port
 
 TOKEN = "e2e-test-token"
 # The assistant's clock in the end-to-end tests: Tuesday 1 December 2026, 09:00 (Europe/Copenhagen).

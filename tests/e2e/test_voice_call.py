@@ -16,12 +16,12 @@ import sqlite3
 import time
 import uuid
 from dataclasses import replace
-from pathlib import Path
 
 import aiohttp
 import pytest
 from conftest import TOKEN, get_json
 
+from muni_core.paths import REPO_ROOT
 from voice_gateway.app import create_app
 from voice_gateway.channels.common import VOICE_SERVICES
 from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
@@ -31,7 +31,7 @@ from voice_gateway.voice_settings import VoiceSettings
 
 pytestmark = pytest.mark.stack
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 PIPER_TEST_VOICE = REPO / "models" / "tts" / "en_US-joe-medium" / "en_US-joe-medium.onnx"
 FRAME = 160  # 20 ms of mu-law
 SILENCE = b"\xff" * FRAME

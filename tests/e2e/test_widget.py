@@ -15,7 +15,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from browser import (  # chromium_installed: autouse fixture
+from conftest import TOKEN, get_json
+from playwright.async_api import Browser, Page, expect
+
+from tests.support.browser import (  # chromium_installed: autouse fixture
     Widget,
     chromium,
     chromium_installed,  # noqa: F401
@@ -24,9 +27,6 @@ from browser import (  # chromium_installed: autouse fixture
     serious_violations,
     speech_wav,
 )
-from conftest import TOKEN, get_json
-from playwright.async_api import Browser, Page, expect
-
 from voice_gateway.app import create_app
 from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.settings import GatewaySettings

@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from muni import bench_console
-from muni.conversations.schema import conversation_intents, conversations, rasa_events, voice_turns
-from muni.conversations.store import insert_conversation
+from bench import console as bench_console
+from muni_core.conversations.schema import conversation_intents, conversations, rasa_events, voice_turns
+from muni_core.conversations.store import insert_conversation
+from muni_core.paths import REPO_ROOT
+from tests.support.postgres import DEFAULT_PG_URL, ScratchDatabaseError, create_postgres_database
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 NOW = 1_790_000_000.0
-PG_ADMIN_URL = bench_console.DEFAULT_PG_URL
+PG_ADMIN_URL = DEFAULT_PG_URL
 
 
 @pytest.fixture(autouse=True)
@@ -116,10 +118,10 @@ def test_fast_seeding_writes_exactly_what_insert_conversation_writes(tmp_path: P
 
 def test_fast_seeding_on_postgres_writes_what_insert_conversation_writes() -> None:
     try:
-        fast, drop_fast = bench_console.create_postgres_database(PG_ADMIN_URL, "muni_test_seed")
-    except bench_console.BenchError as error:
+        fast, drop_fast = create_postgres_database(PG_ADMIN_URL, "muni_test_seed")
+    except ScratchDatabaseError as error:
         pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {error}")
-    plain, drop_plain = bench_console.create_postgres_database(PG_ADMIN_URL, "muni_test_seed")
+    plain, drop_plain = create_postgres_database(PG_ADMIN_URL, "muni_test_seed")
     try:
         _compare_fast_and_plain(fast, plain)
     finally:

@@ -30,7 +30,7 @@ from test_console_views import (  # noqa: F401 - the *_fixture names are pytest 
     template_db_fixture,
 )
 
-from muni.conversations.schema import audit_log, login_failures, staff_sessions
+from muni_core.conversations.schema import audit_log, login_failures, staff_sessions
 from voice_gateway.console.app import setup_console
 from voice_gateway.console.security import (
     CSP,

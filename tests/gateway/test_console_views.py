@@ -22,8 +22,7 @@ import yaml
 from aiohttp import web
 from argon2 import PasswordHasher
 
-from muni.bench_console import BenchError, create_postgres_database
-from muni.conversations.schema import (
+from muni_core.conversations.schema import (
     conversation_intents,
     create_schema,
     rasa_events,
@@ -31,8 +30,9 @@ from muni.conversations.schema import (
     review_corrections,
     voice_turns,
 )
-from muni.conversations.schema import conversations as conversations_table
-from muni.conversations.store import event_row, insert_conversation
+from muni_core.conversations.schema import conversations as conversations_table
+from muni_core.conversations.store import event_row, insert_conversation
+from tests.support.postgres import ScratchDatabaseError, create_postgres_database
 from voice_gateway.console import accounts, review, store
 from voice_gateway.console.app import setup_console
 from voice_gateway.console.security import STATE, ConsoleState
@@ -327,7 +327,7 @@ async def reviewer_fixture(client):
 def postgres_engine() -> Iterator[sa.engine.Engine]:
     try:
         created, drop = create_postgres_database(POSTGRES_ADMIN_URL, "muni_console_test")
-    except BenchError as error:
+    except ScratchDatabaseError as error:
         pytest.skip(f"PostgreSQL er ikke tilgængelig på 127.0.0.1:5432: {error}")
     try:
         prepare(created)

@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from muni.conversations.schema import create_schema, review_corrections
+from muni_core.conversations.schema import create_schema, review_corrections
+from muni_core.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 MUNI = [str(REPO / ".venv" / "bin" / "muni")] if (REPO / ".venv" / "bin" / "muni").exists() else [
     sys.executable, "-m", "muni.cli"
 ]  # fmt: skip

@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from muni import cli
-from muni.bench_console import BenchError, create_postgres_database
-from muni.conversations.schema import staff, staff_sessions
+from muni_core.conversations.schema import staff, staff_sessions
+from muni_core.paths import REPO_ROOT
+from tests.support.postgres import ScratchDatabaseError, create_postgres_database
 from voice_gateway.console import accounts
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 MUNI = [str(REPO / ".venv" / "bin" / "muni")] if (REPO / ".venv" / "bin" / "muni").exists() else [
     sys.executable, "-m", "muni.cli"
 ]  # fmt: skip
@@ -37,7 +38,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     try:
         engine, drop = create_postgres_database(PG_ADMIN_URL, "muni_test_staff")
-    except BenchError as error:
+    except ScratchDatabaseError as error:
         pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {error}")
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()

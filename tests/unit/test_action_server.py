@@ -21,7 +21,7 @@ def test_every_domain_action_is_registered() -> None:
 def test_domain_lists_exactly_the_custom_actions() -> None:
     import yaml
 
-    from actions.settings import REPO_ROOT
+    from muni_core.paths import REPO_ROOT
 
     declared = set()
     for path in (REPO_ROOT / "bot" / "domain").glob("*.yml"):

@@ -4,8 +4,9 @@ import pytest
 
 from actions.booking_calendar import ServiceCalendar, speak_choices
 from actions.booking_store import SqlBookingProvider
-from actions.municipalities import MunicipalityConfigError, MunicipalityRegistry, parse_municipality
-from actions.settings import REPO_ROOT, TIMEZONE
+from actions.settings import TIMEZONE
+from muni_core.municipalities import MunicipalityConfigError, MunicipalityRegistry, parse_municipality
+from muni_core.paths import REPO_ROOT
 
 REGISTRY = MunicipalityRegistry(REPO_ROOT / "content" / "municipalities")
 FREDERIKSHAVN = REGISTRY.get("frederikshavn")

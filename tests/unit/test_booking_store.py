@@ -13,8 +13,9 @@ from sqlalchemy import create_engine, inspect, text
 from actions import booking_store
 from actions.booking_calendar import ServiceCalendar
 from actions.booking_store import BookingNotFound, SlotTaken, SqlBookingProvider, normalise_phone, normalise_reference
-from actions.municipalities import MunicipalityRegistry
-from actions.settings import REPO_ROOT, TIMEZONE
+from actions.settings import TIMEZONE
+from muni_core.municipalities import MunicipalityRegistry
+from muni_core.paths import REPO_ROOT
 
 PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 SLOT = datetime(2026, 12, 3, 10, 0, tzinfo=TIMEZONE)

@@ -5,8 +5,8 @@ import pytest
 import yaml
 
 from actions.content import BOOKING_PLACEHOLDERS, ContentBase, ContentError
-from actions.municipalities import MunicipalityRegistry
-from actions.settings import REPO_ROOT
+from muni_core.municipalities import MunicipalityRegistry
+from muni_core.paths import REPO_ROOT
 
 CONTENT = ContentBase(REPO_ROOT / "content")
 REGISTRY = MunicipalityRegistry(REPO_ROOT / "content" / "municipalities")

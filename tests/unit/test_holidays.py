@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from actions.holidays import danish_holidays, easter_sunday, holiday_name
+from muni_core.danish.calendar import danish_holidays, easter_sunday, holiday_name
 
 
 @pytest.mark.parametrize(

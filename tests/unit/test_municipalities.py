@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.municipalities import GENERIC_ID, MunicipalityConfigError, MunicipalityRegistry, parse_municipality
-from actions.settings import REPO_ROOT
+from muni_core.municipalities import GENERIC_ID, MunicipalityConfigError, MunicipalityRegistry, parse_municipality
+from muni_core.paths import REPO_ROOT
 
 FOLDER = REPO_ROOT / "content" / "municipalities"
 VALID = yaml.safe_load((FOLDER / "frederikshavn.yml").read_text(encoding="utf-8"))

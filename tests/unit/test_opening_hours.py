@@ -2,9 +2,10 @@ from datetime import date, datetime
 
 import pytest
 
-from actions.municipalities import load_registry
 from actions.opening_hours import describe_day_hours, describe_today, format_clock, weekly_summary
-from actions.settings import REPO_ROOT, TIMEZONE
+from actions.settings import TIMEZONE
+from muni_core.municipalities import load_registry
+from muni_core.paths import REPO_ROOT
 
 REGISTRY = load_registry(REPO_ROOT / "content" / "municipalities")
 FREDERIKSHAVN = REGISTRY.get("frederikshavn")

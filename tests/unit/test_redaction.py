@@ -1,4 +1,4 @@
-"""Redaction of CPR numbers, phone numbers, e-mail addresses and long digit runs (muni.redaction).
+"""Redaction of CPR numbers, phone numbers, e-mail addresses and long digit runs (muni_core.redaction).
 
 All numbers and addresses here are synthetic.
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from muni.redaction import (
+from muni_core.redaction import (
     CPR_PLACEHOLDER,
     EMAIL_PLACEHOLDER,
     NUMBER_PLACEHOLDER,

@@ -189,7 +189,7 @@ async def test_events_for_the_event_broker_are_redacted_too(tmp_path) -> None:
 
 
 async def test_the_index_can_be_rebuilt_from_the_events(tmp_path) -> None:
-    from muni.conversations.index import rebuild
+    from muni_core.conversations.index import rebuild
 
     path = tmp_path / "tracker.db"
     url = f"sqlite:///{path}"

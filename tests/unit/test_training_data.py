@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.settings import REPO_ROOT
+from muni_core.paths import REPO_ROOT
 
 TAXONOMY = yaml.safe_load((REPO_ROOT / "taxonomy.yml").read_text(encoding="utf-8"))
 SHARED_TAXONOMY = REPO_ROOT.parent / "shared" / "taxonomy.yml"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from muni_core.paths import REPO_ROOT
 from voice_gateway.speech.audio import rms_dbfs
 from voice_gateway.speech.tts import (
     CachedPrompts,
@@ -33,7 +34,7 @@ from voice_gateway.speech.tts import (
 )
 from voice_gateway.speech.types import AudioChunk
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 REPO_VOICE = REPO / "models" / "tts" / "en_US-joe-medium" / "en_US-joe-medium.onnx"
 
 LONG_1 = "This first sentence is deliberately rather long, so that synthesising it takes a noticeable moment."

@@ -1,6 +1,6 @@
 """Local accounts of the staff console: who may log in, with which role.
 
-Accounts live in ``muni_staff`` (schema in :mod:`muni.conversations.schema`), next to the
+Accounts live in ``muni_staff`` (schema in :mod:`muni_core.conversations.schema`), next to the
 conversations in the tracker database. Passwords are stored only as argon2id hashes
 (``argon2-cffi``'s :class:`~argon2.PasswordHasher` with its default, OWASP-recommended parameters);
 a hash made with older parameters is replaced on the next successful login.
@@ -9,7 +9,7 @@ Changing a password or removing an account deletes the user's rows in ``muni_sta
 every browser logged in as that user is logged out at once.
 
 Every function takes a SQLAlchemy :class:`~sqlalchemy.engine.Engine` and creates the console's
-tables the first time it sees that engine (:func:`muni.conversations.schema.create_schema`,
+tables the first time it sees that engine (:func:`muni_core.conversations.schema.create_schema`,
 idempotent), so callers need not. Administrators manage accounts with ``muni staff``
 (:mod:`muni.staff_cli`).
 """
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from muni.conversations.schema import create_schema, staff, staff_sessions
+from muni_core.conversations.schema import create_schema, staff, staff_sessions
 
 ROLES = ("reviewer", "admin")
 """``reviewer`` reads conversations and marks corrections; ``admin`` also reads the audit log."""

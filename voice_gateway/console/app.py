@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from muni.conversations.database import open_engine
-from muni.conversations.schema import create_schema
+from muni_core.conversations.database import open_engine
+from muni_core.conversations.schema import create_schema
 from voice_gateway.console import views
 from voice_gateway.console.security import PREFIX, SECURITY_HEADERS, STATE, ConsoleState, guard, security_headers
 

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from muni.conversations.schema import review_corrections
+from muni_core.conversations.schema import review_corrections
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]]*\]")
 _ENTITY_SYNTAX = re.compile(r"\]\s*(?=[(\[{])")

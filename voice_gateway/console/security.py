@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from aiohttp import web
 
-from muni.conversations.schema import login_failures, staff, staff_sessions
+from muni_core.conversations.schema import login_failures, staff, staff_sessions
 
 logger = logging.getLogger(__name__)
 

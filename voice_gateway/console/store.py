@@ -1,7 +1,7 @@
 """The console's queries on the conversation database (SQLAlchemy Core, synchronous: call them off the loop).
 
 Everything here reads Rasa's ``events`` table and the ``muni_*`` tables of
-:mod:`muni.conversations.schema`. User input only ever reaches SQL as bound parameters.
+:mod:`muni_core.conversations.schema`. User input only ever reaches SQL as bound parameters.
 
 The list (:func:`list_conversations`) pages by keyset on ``(last_at DESC, id DESC)`` with an opaque
 cursor, so that page 2,000 costs as little as page 1 on 100,000 conversations; it never counts
@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from muni.conversations.index import recognised_intent, summarize
-from muni.conversations.schema import (
+from muni_core.conversations.index import recognised_intent, summarize
+from muni_core.conversations.schema import (
     SQLITE_SEARCH_TABLE,
     audit_log,
     conversation_intents,
@@ -34,6 +34,7 @@ from muni.conversations.schema import (
     rasa_events,
     voice_turns,
 )
+from muni_core.stats import percentile
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 CHANNELS = {"web": "Chat", "phone": "Telefon", "kiosk": "Kiosk", "browser": "Browser-tale", "rest": "API"}
@@ -176,7 +177,7 @@ def _sqlite_search_ids(words: Sequence[str], id_range: tuple[int, int] | None) -
 
 
 _POSTGRES_MATCH = "muni_conversations.search_vector @@ to_tsquery('danish', :search_tsq)"
-"""The stored ``to_tsvector('danish', transcript)`` column (GIN-indexed) of :mod:`muni.conversations.schema`."""
+"""The stored ``to_tsvector('danish', transcript)`` column (GIN-indexed) of :mod:`muni_core.conversations.schema`."""
 
 
 def _postgres_match(words: Sequence[str]) -> sa.TextClause:
@@ -688,16 +689,6 @@ def audit_usernames(engine: sa.engine.Engine) -> list[str]:
 
 
 # --- dashboard ---------------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
-    """Linear-interpolated percentile of ascending values (as PostgreSQL's ``percentile_cont``)."""
-    if not sorted_values:
-        return None
-    position = (len(sorted_values) - 1) * fraction
-    lower = math.floor(position)
-    upper = min(lower + 1, len(sorted_values) - 1)
-    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
 
 
 PERCENTILES = (("p50", 0.5), ("p90", 0.9), ("p95", 0.95))

@@ -22,6 +22,7 @@ import jinja2
 import yaml
 from aiohttp import web
 
+from muni_core.paths import REPO_ROOT
 from voice_gateway.console import accounts, review, store
 from voice_gateway.console.charts import danish_number, horizontal_bars, percent, stacked_bars
 from voice_gateway.console.security import (
@@ -53,7 +54,6 @@ from voice_gateway.console.security import (
     set_cookie,
     token_hash,
 )
-from voice_gateway.paths import REPO_ROOT
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_gateway.paths import REPO_ROOT
+from muni_core.paths import REPO_ROOT
 from voice_gateway.speech.audio import resample
 from voice_gateway.speech.sentences import clean_for_speech, split_sentences
 from voice_gateway.speech.types import AudioChunk, TextToSpeech

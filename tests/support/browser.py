@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
-from muni.bench_widget import CHROMIUM, host_app, launch_chromium
+from muni_core.paths import REPO_ROOT
+from tests.support.chromium import CHROMIUM, launch_chromium
+from tests.support.host_page import host_app
 
 __all__ = [
     "CHROMIUM",
@@ -31,7 +33,7 @@ __all__ = [
     "speech_wav",
 ]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 SCREENSHOTS = REPO / "reports" / "screenshots"
 ANSWER_TIMEOUT_MS = 30_000
 

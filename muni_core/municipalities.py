@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from actions.holidays import WEEKDAY_NAMES
+from muni_core.danish.calendar import WEEKDAY_NAMES
 
 GENERIC_ID = "_generic"
 WEEKDAY_KEYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -178,7 +178,7 @@ def quiet_rasa_logs() -> None:
 
 
 def main() -> int:
-    """Entry point: python -m muni_rasa.bench_nlu --config bot/config.yml ..."""
+    """Entry point: python -m bench.nlu_eval --config bot/config.yml ..."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", action="append", required=True)
     parser.add_argument("--folds", type=int, default=1)

@@ -3,7 +3,7 @@
 Seeds ``--conversations`` synthetic but realistic conversations into a fresh, temporary database
 (an SQLite file, and/or a PostgreSQL database ``muni_bench_<random>`` created next to ``--pg-url``'s
 and dropped at the end), exactly as the tracker store would have left them: Rasa-format events in
-``events`` and the console's index (:func:`muni.conversations.store.insert_conversation`), plus a
+``events`` and the console's index (:func:`muni_core.conversations.store.insert_conversation`), plus a
 ``muni_voice_turns`` row for every phone and browser-voice turn, as the gateway writes them.
 
 The conversations: the municipalities of ``content/municipalities`` and eight more (a shared
@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import random
 import re
-import secrets
 import shutil
 import statistics
 import sys
@@ -45,8 +44,9 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from muni.conversations.database import open_engine, url_with_driver
-from muni.conversations.schema import (
+from bench.stats import percentile
+from muni_core.conversations.database import open_engine
+from muni_core.conversations.schema import (
     conversation_intents,
     conversations,
     create_schema,
@@ -54,13 +54,13 @@ from muni.conversations.schema import (
     rasa_metadata,
     voice_turns,
 )
-from muni.conversations.store import insert_conversation
-from muni.paths import REPO_ROOT
+from muni_core.conversations.store import insert_conversation
+from muni_core.paths import REPO_ROOT
+from tests.support.postgres import DEFAULT_PG_URL, ScratchDatabaseError, create_postgres_database
 
 CONTENT_DIR = REPO_ROOT / "content"
 NLU_DIR = REPO_ROOT / "nlu_data"
 DOMAIN_DIR = REPO_ROOT / "bot" / "domain"
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BATCH = 1000
 """Conversations per transaction while seeding."""
 DAYS = 90
@@ -182,7 +182,7 @@ class ConversationFactory:
 
     def __init__(self, corpus: Corpus, seed: int = SEED, now: float | None = None) -> None:
         self.corpus = corpus
-        self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not cryptography
+        self.rng = random.Random(seed)
         self.now = time.time() if now is None else now
         self.faq_topics = sorted(intent for intent in corpus.typed if intent.startswith("faq/"))
         self.municipality_ids = [m[0] for m in corpus.municipalities]
@@ -689,11 +689,6 @@ def query_cases(engine: sa.engine.Engine, now: float) -> dict[str, tuple[Any, st
     }
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
-
-
 def time_queries(engine: sa.engine.Engine, runs: int, now: float) -> dict[str, dict[str, Any]]:
     """p50/p95 (ms) of each query kind over ``runs`` calls of the console's ``list_conversations``."""
     from voice_gateway.console.store import list_conversations
@@ -708,48 +703,13 @@ def time_queries(engine: sa.engine.Engine, runs: int, now: float) -> dict[str, d
             times.append((time.perf_counter() - started) * 1000)
         results[kind] = {
             "p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(_percentile(times, 0.95), 2),
+            "p95_ms": round(percentile(times, 0.95), 2),
             "rows": len(rows),
         }
     return results
 
 
 # --- databases ---------------------------------------------------------------------------------------
-
-
-class BenchError(Exception):
-    """A database for the benchmark cannot be made (Danish message)."""
-
-
-def create_postgres_database(admin_url: str, prefix: str = "muni_bench") -> tuple[sa.engine.Engine, Callable[[], None]]:
-    """A fresh database ``<prefix>_<random>`` on the server of ``admin_url``; and how to drop it again.
-
-    Raises :class:`BenchError` (Danish) when the server cannot be used. The tests get their scratch
-    PostgreSQL databases here too.
-    """
-    admin = sa.create_engine(
-        url_with_driver(admin_url), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-    )
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.DBAPIError as error:
-        admin.dispose()
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-        raise BenchError(
-            f"PostgreSQL på {url_with_driver(admin_url).render_as_string(hide_password=True)} kan ikke bruges: "
-            f"{reason[0] if reason else error}. Brug --db sqlite eller en anden --pg-url."
-        ) from error
-    engine = sa.create_engine(url_with_driver(admin_url).set(database=name))
-
-    def drop() -> None:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return engine, drop
 
 
 def database_size(engine: sa.engine.Engine) -> int:
@@ -787,7 +747,7 @@ def run_bench(
     cleanups: list[Callable[[], None]] = [lambda: shutil.rmtree(folder, ignore_errors=True)]
     try:
         if "postgres" in databases:
-            engine, drop = create_postgres_database(pg_url)
+            engine, drop = create_postgres_database(pg_url, "muni_bench")
             engines["postgres"] = engine
             cleanups.append(drop)
         if "sqlite" in databases:
@@ -880,7 +840,7 @@ def run_console_bench(args: argparse.Namespace) -> int:
             args.conversations, databases, args.queries, pg_url=args.pg_url,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
         )  # fmt: skip
-    except BenchError as error:
+    except ScratchDatabaseError as error:
         print(f"Fejl: {error}", file=sys.stderr)
         return 1
     print_report(report)

@@ -1,4 +1,4 @@
-"""``muni bench``: run the benchmarks inside the Rasa environment."""
+"""``muni bench nlu``: runs ``bench.nlu_eval`` inside the Rasa environment."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import subprocess
 
 from muni import faq_domain
 from muni.config import MuniConfig
-from muni.paths import BOT_DIR, RASA_PYTHON, REPO_ROOT
 from muni.services import rasa_env, require_rasa_env
+from muni_core.paths import BOT_DIR, RASA_PYTHON, REPO_ROOT
 
 
 def run_nlu_bench(args: argparse.Namespace, config: MuniConfig) -> int:
@@ -16,7 +16,7 @@ def run_nlu_bench(args: argparse.Namespace, config: MuniConfig) -> int:
     require_rasa_env()
     faq_domain.sync()
     configs = args.config or [str(BOT_DIR / "config.yml")]
-    command = [str(RASA_PYTHON), "-m", "muni_rasa.bench_nlu", "--folds", str(args.folds),
+    command = [str(RASA_PYTHON), "-m", "bench.nlu_eval", "--folds", str(args.folds),
                "--test-fraction", str(args.test_fraction), "--seed", str(args.seed),
                "--latency-requests", str(args.latency_requests)]  # fmt: skip
     for path in configs:

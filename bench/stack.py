@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from muni.config import MuniConfig
 from muni.services import Stack
+from tests.support.ports import free_port
 
 BENCH_NOW = "2026-12-01T07:00:00"  # a Tuesday morning, so every weekday of the week has free times
 BENCH_TOKEN = "bench"  # noqa: S105 - token of a throw-away loopback server
-
-
-def free_port() -> int:
-    """A TCP port on loopback that is free right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def bench_stack(config: MuniConfig, prefix: str) -> tuple[Stack, MuniConfig]:

@@ -28,10 +28,11 @@ import aiohttp
 import yaml
 from aiohttp import web
 
-from muni.bench_stack import bench_stack
+from bench.stack import bench_stack
+from bench.stats import percentile
 from muni.config import MuniConfig
-from muni.paths import REPO_ROOT, REPORTS_DIR
 from muni.services import eprint, latest_model, train
+from muni_core.paths import REPO_ROOT, REPORTS_DIR
 
 PHRASES_FILE = REPO_ROOT / "bench" / "voice_phrases.yml"
 FRAME_S = 0.02
@@ -62,9 +63,8 @@ class LevelResult:
         return sorted(t.latency_s for t in self.turns if t.latency_s is not None)
 
     def percentile(self, q: float) -> float | None:
-        """A percentile of the latencies (nearest rank)."""
-        values = self.latencies()
-        return values[min(len(values) - 1, int(q * len(values)))] if values else None
+        """A percentile of the latencies (``bench.stats``)."""
+        return percentile(self.latencies(), q)
 
 
 def word_error_rate(reference: str, hypothesis: str) -> tuple[int, int]:

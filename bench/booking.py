@@ -10,10 +10,10 @@ import time
 import urllib.request
 import uuid
 
-from muni.bench_stack import bench_stack
+from bench.stack import bench_stack
 from muni.config import MuniConfig
-from muni.paths import RASA_PYTHON, REPO_ROOT, REPORTS_DIR
 from muni.services import eprint, latest_model, rasa_env, require_rasa_env, train
+from muni_core.paths import RASA_PYTHON, REPO_ROOT, REPORTS_DIR
 
 CONVERSATION = [
     "jeg vil gerne booke en tid hos jobcentret",
@@ -27,11 +27,11 @@ DAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag"]
 
 def _say(config: MuniConfig, sender: str, text: str) -> tuple[float, list]:
     body = json.dumps({"sender": sender, "message": text, "metadata": {"municipality": "frederikshavn"}}).encode()
-    request = urllib.request.Request(  # noqa: S310 - loopback URL of our own stack
+    request = urllib.request.Request(
         f"{config.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
     )
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=60) as reply:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as reply:
         messages = json.loads(reply.read())
     return (time.perf_counter() - start) * 1000, messages
 
@@ -69,7 +69,7 @@ def run_booking_bench(args: argparse.Namespace, config: MuniConfig) -> int:
     require_rasa_env()
     eprint(f"== Booking-lager: {args.clients} samtidige klienter mod {args.db_url.split('@')[-1]}")
     store = subprocess.run(  # noqa: S603 - our own module
-        [str(RASA_PYTHON), "-m", "muni_rasa.bench_booking", "--url", args.db_url, "--clients", str(args.clients),
+        [str(RASA_PYTHON), "-m", "bench.booking_store", "--url", args.db_url, "--clients", str(args.clients),
          "--bookings", str(args.bookings)],
         cwd=REPO_ROOT, env=rasa_env(config), capture_output=True, text=True, check=True,
     )  # fmt: skip

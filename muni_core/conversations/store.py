@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from muni.conversations.index import index_events
-from muni.conversations.schema import rasa_events
+from muni_core.conversations.index import index_events
+from muni_core.conversations.schema import rasa_events
 
 
 def event_row(conversation_id: str, event: Mapping[str, Any]) -> dict[str, Any]:

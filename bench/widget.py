@@ -12,30 +12,15 @@ import asyncio
 import gzip
 import json
 import statistics
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
-from muni.bench_stack import free_port
-from muni.paths import REPORTS_DIR
+from bench.stats import percentile
+from muni_core.paths import REPORTS_DIR
+from tests.support.chromium import CHROMIUM, launch_chromium, serving
+from tests.support.host_page import host_app
+from tests.support.ports import free_port
 from voice_gateway.paths import WIDGET_DIR
-
-HOST_PAGE = WIDGET_DIR / "example-host.html"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-HOST_PAGES = ("/", "/index.html", "/borgerservice.html", "/kontakt.html")
-"""Paths under which the host server serves the sample page (a citizen can go from one page to another)."""
 
 # Page-side wait: the chat button is visible and window.MuniWidget exists; resolves to performance.now().
 INTERACTIVE_JS = """() => {
@@ -49,59 +34,6 @@ INTERACTIVE_JS = """() => {
 }"""
 
 
-def host_page(gateway: str) -> str:
-    """The sample municipality page with the gateway's base URL filled in (no trailing slash)."""
-    return HOST_PAGE.read_text(encoding="utf-8").replace("{{GATEWAY}}", gateway.rstrip("/"))
-
-
-def host_csp(gateway: str) -> str:
-    """The strict Content-Security-Policy that docs/widget.md says a host page needs for the widget."""
-    origin = gateway.rstrip("/")
-    websocket = "ws" + origin.removeprefix("http")
-    return (
-        f"default-src 'self'; script-src {origin}; style-src {origin}; connect-src {origin} {websocket}; "
-        "media-src blob:; img-src data:"
-    )
-
-
-def host_app(gateway: str, strict_csp: bool = True) -> web.Application:
-    """A tiny web site of the municipality that embeds the widget; serve it on another port than the gateway.
-
-    With ``strict_csp`` the pages carry the strict policy of docs/widget.md, so a widget that needed more
-    (inline styles, eval, other hosts) would show up as CSP violations in the browser's console.
-    """
-    page = host_page(gateway)
-    headers = {"Cache-Control": "no-store"}
-    if strict_csp:
-        headers["Content-Security-Policy"] = host_csp(gateway)
-
-    async def serve(request: web.Request) -> web.Response:  # noqa: ARG001 - aiohttp handler signature
-        return web.Response(text=page, content_type="text/html", headers=headers)
-
-    app = web.Application()
-    for path in HOST_PAGES:
-        app.router.add_get(path, serve)
-    return app
-
-
-async def launch_chromium(playwright: Any, extra_args: tuple[str, ...] = ()) -> Any:
-    """Headless Debian Chromium with the flags this offline machine needs (no background networking)."""
-    return await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args])
-
-
-@asynccontextmanager
-async def serving(app: web.Application, port: int, host: str = "127.0.0.1") -> AsyncIterator[str]:
-    """Serve an aiohttp app on host:port while the block runs; yields its base URL."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
 def widget_sizes() -> dict[str, int]:
     """Bytes of the widget's script and stylesheet, raw and gzipped (level 9), and the totals."""
     sizes: dict[str, int] = {}
@@ -112,12 +44,6 @@ def widget_sizes() -> dict[str, int]:
     sizes["total_bytes"] = sizes["js_bytes"] + sizes["css_bytes"]
     sizes["total_gzip_bytes"] = sizes["js_gzip_bytes"] + sizes["css_gzip_bytes"]
     return sizes
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
 
 
 async def measure_loads(runs: int) -> dict[str, Any]:
@@ -159,10 +85,10 @@ async def measure_loads(runs: int) -> dict[str, Any]:
     return {
         "runs": runs,
         "interactive_ms_median": round(statistics.median(interactive), 1),
-        "interactive_ms_p95": round(_percentile(interactive, 0.95), 1),
+        "interactive_ms_p95": round(percentile(interactive, 0.95), 1),
         "interactive_ms_max": round(max(interactive), 1),
         "dom_content_loaded_ms_median": round(statistics.median(dom_ready), 1),
-        "dom_content_loaded_ms_p95": round(_percentile(dom_ready, 0.95), 1),
+        "dom_content_loaded_ms_p95": round(percentile(dom_ready, 0.95), 1),
     }
 
 

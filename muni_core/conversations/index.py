@@ -3,7 +3,7 @@
 :func:`index_events` is called by the tracker store in the same transaction that stores the
 (already redacted) events, so the console's list never disagrees with the conversation itself.
 :func:`rebuild` indexes an existing ``events`` table from scratch
-(``python -m muni.conversations.index --url sqlite:///var/rasa_tracker.db``).
+(``python -m muni_core.conversations.index --url sqlite:///var/rasa_tracker.db``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from muni.conversations.schema import conversation_intents, conversations, create_schema
+from muni_core.conversations.schema import conversation_intents, conversations, create_schema
 
 FALLBACK_INTENTS = frozenset({"nlu_fallback"})
 FALLBACK_ACTIONS = frozenset(

@@ -22,12 +22,7 @@ from sqlalchemy import create_engine, text
 
 from actions.booking_store import SlotTaken, SqlBookingProvider
 from actions.settings import TIMEZONE
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The value below which ``share`` of the sorted values lie."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * (len(ordered) - 1)))]
+from bench.stats import percentile
 
 
 def run(provider: SqlBookingProvider, clients: int, total: int, slots: list[datetime]) -> dict:
@@ -38,7 +33,7 @@ def run(provider: SqlBookingProvider, clients: int, total: int, slots: list[date
     outcome = {"booked": 0, "refused": 0}
 
     def client(index: int) -> None:
-        rng = random.Random(index)  # noqa: S311 - load generation, not security
+        rng = random.Random(index)
         while True:
             with lock:
                 if next(counter, None) is None:
@@ -69,7 +64,7 @@ def run(provider: SqlBookingProvider, clients: int, total: int, slots: list[date
 
 
 def main() -> int:
-    """Entry point: python -m muni_rasa.bench_booking --url postgresql+psycopg2://… --clients 20."""
+    """Entry point: python -m bench.booking_store --url postgresql+psycopg2://… --clients 20."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/test")
     parser.add_argument("--clients", type=int, default=20)

@@ -1,0 +1,1 @@
+"""Muni's benchmarks (``muni bench …``): each prints its figures; ``bench.stats`` is the one percentile."""

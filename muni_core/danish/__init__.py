@@ -1,0 +1,1 @@
+"""Danish language helpers: number words in both directions, weekdays, months and holidays."""

@@ -1,0 +1,1 @@
+"""Muni's tests; ``tests.support`` holds the helpers every test folder and the benchmarks share."""

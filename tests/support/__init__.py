@@ -1,0 +1,1 @@
+"""Shared test helpers: free ports, scratch databases, Chromium, Rasa event builders (one of each)."""
