@@ -1,7 +1,7 @@
 """Which municipality a phone call is for: the dialled number, looked up in ``content/municipalities/*.yml``.
 
-The gateway reads only the fields it needs (id, name, phone, dialled_numbers); the full profiles are
-read by the action server.
+The profiles are read by ``muni_core.municipalities`` (the one loader); the gateway keeps only the fields
+it needs (id, name, phone, dialled_numbers).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from voice_gateway.paths import CONTENT_DIR
+from muni_core.municipalities import MunicipalityConfigError, MunicipalityRegistry
+from muni_core.paths import CONTENT_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -47,25 +48,22 @@ class MunicipalityDirectory:
 
     @classmethod
     def load(cls, content_dir: Path | None = None) -> MunicipalityDirectory:
-        """Read every ``<id>.yml`` in the content's municipalities folder (``MUNI_CONTENT_DIR``)."""
+        """The municipalities of ``content/municipalities`` (``MUNI_CONTENT_DIR``), read by ``muni_core``'s loader.
+
+        A broken profile is logged and leaves the directory empty (the action server refuses to start on it too),
+        so calls still reach the generic assistant instead of failing.
+        """
         content = content_dir or Path(os.environ.get("MUNI_CONTENT_DIR", CONTENT_DIR))
+        try:
+            registry = MunicipalityRegistry(content / "municipalities")
+        except (OSError, MunicipalityConfigError, yaml.YAMLError) as error:
+            logger.error("Cannot read the municipality profiles in %s: %s", content, error)
+            return cls([])
         lines = []
-        for path in sorted((content / "municipalities").glob("*.yml")):
-            try:
-                raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError) as error:
-                logger.error("Cannot read municipality file %s: %s", path, error)
-                continue
-            if not isinstance(raw, dict):
-                continue
-            lines.append(
-                MunicipalityLine(
-                    id=str(raw.get("id") or path.stem),
-                    name=str(raw.get("name") or ""),
-                    phone=str(raw.get("phone") or ""),
-                    dialled_numbers=tuple(str(n) for n in raw.get("dialled_numbers") or ()),
-                )
-            )
+        for municipality_id in registry.ids:
+            profile = registry.get(municipality_id)
+            if profile is not None:
+                lines.append(MunicipalityLine(profile.id, profile.name, profile.phone, profile.dialled_numbers))
         return cls(lines)
 
     def by_dialled_number(self, number: str) -> MunicipalityLine | None:
