@@ -25,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from muni_core.paths import REPO_ROOT
 
 
 def load_examples(paths: list[Path]) -> tuple[list[Any], Any]:
