@@ -42,9 +42,10 @@ def through_telephone(pcm8k: bytes) -> bytes:
     return mulaw_decode(mulaw_encode(pcm8k))
 
 
-def phone_utterance_16k(text: str) -> bytes:
+def phone_utterance_16k(text: str, words_per_minute: int = 160) -> bytes:
     """``text`` as a caller would reach the recogniser: espeak-ng → 8 kHz mu-law → PCM16 → 16 kHz."""
-    return resample(through_telephone(espeak_utterance(text, TELEPHONE_RATE)), TELEPHONE_RATE, STT_SAMPLE_RATE)
+    spoken = espeak_utterance(text, TELEPHONE_RATE, words_per_minute)
+    return resample(through_telephone(spoken), TELEPHONE_RATE, STT_SAMPLE_RATE)
 
 
 def silence(seconds: float, rate: int = STT_SAMPLE_RATE) -> bytes:
