@@ -11,7 +11,7 @@ SPEECH_MODELS := models/stt/whisper-base/model.bin
 # pytest exits 5 when a selection holds no tests; that is not a failure of the suite.
 PYTEST_OK = || [ $$? -eq 5 ]
 
-.PHONY: install system-packages models up train shell test lint unit e2e conversation bench bench-cv clean
+.PHONY: install system-packages models up train shell test quick lint unit e2e conversation bench bench-cv clean
 
 install: system-packages $(GATEWAY_STAMP) $(RASA_STAMP) $(SPACY_MODEL) $(SPEECH_MODELS)
 
@@ -57,9 +57,12 @@ train: install
 shell: install
 	$(MUNI) shell --municipality frederikshavn
 
+# Style, the package layers (tests/architecture: import rules, module size, one REPO_ROOT) and types.
 lint: $(GATEWAY_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/architecture
+	$(VENV)/bin/mypy muni_core voice_gateway/call.py
 
 # Unit tests of actions, content and the REST channel (Rasa environment).
 unit: install
@@ -75,6 +78,12 @@ e2e: install
 	$(VENV)/bin/python -m pytest -q tests/gateway tests/voice tests/e2e $(PYTEST_OK)
 
 test: install lint unit conversation e2e
+
+# The fast loop (a few minutes): lint, the action/content unit tests and the gateway/voice tests that need
+# neither the running stack nor a browser. `make test` remains the proof.
+quick: install lint
+	$(RASA_VENV)/bin/python -m pytest -q -m "not stack" tests/unit $(PYTEST_OK)
+	$(VENV)/bin/python -m pytest -q -m "not stack" tests/gateway tests/voice $(PYTEST_OK)
 
 bench: install
 	$(MUNI) bench nlu
