@@ -271,7 +271,7 @@ def cmd_purge(args: argparse.Namespace, config: MuniConfig) -> int:
     require_rasa_env()
     days = args.days or config.retention_days
     url = args.url or tracker_db_url(config)
-    command = [str(RASA_PYTHON), "-m", "muni_rasa.purge", "--url", url, "--days", str(days)]
+    command = [str(RASA_PYTHON), "-m", "muni_core.conversations.retention", "--url", url, "--days", str(days)]
     if args.dry_run:
         command.append("--dry-run")
     while True:

@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from muni_rasa.purge import purge
+from muni_core.conversations.retention import purge
 
 DAY = 86400.0
 NOW = 1_800_000_000.0  # a fixed "now" (2027-01-15)

@@ -6,7 +6,7 @@ rows, phone-turn figures and review marks of it), and only when nothing has happ
 whole period, so an ongoing conversation is never cut in half.
 
 Run through ``muni purge`` (which picks the database of the active profile); directly:
-``python -m muni_rasa.purge --url sqlite:///var/rasa_tracker.db --days 90 [--dry-run]`` prints JSON.
+``python -m muni_core.conversations.retention --url sqlite:///var/rasa_tracker.db --days 90 [--dry-run]`` prints JSON.
 """
 
 from __future__ import annotations
