@@ -36,7 +36,8 @@ leg ends, so the queue/agent side knows the call is a handoff and has the summar
 The audio arrives and leaves as slin (8 kHz); the Asterisk channel transcodes from the caller's codec.
 
 All framing lives in the pure functions ``encode_frame``, ``AudioSocketParser.feed`` and
-``parse_frame`` (round-trip tested); ``handle_audiosocket_connection`` only wires them to a ``CallSession``.
+``parse_frame`` (round-trip tested); ``handle_audiosocket_connection`` reads the socket and feeds the
+decoded events to the call driver (``channels.driver``).
 """
 
 from __future__ import annotations
@@ -52,9 +53,8 @@ from typing import Any
 
 from aiohttp import web
 
-from voice_gateway.call import CallSession
-from voice_gateway.channels.common import VOICE_SERVICES, admit_call, municipality_for_call
-from voice_gateway.channels.events import Dtmf
+from voice_gateway.channels.driver import CallDriver
+from voice_gateway.channels.events import Audio, Dtmf, ProtocolError, Start, Stop
 from voice_gateway.dtmf import DTMF_KEYS
 
 logger = logging.getLogger(__name__)
@@ -80,15 +80,9 @@ IDLE_TIMEOUT_S = 60.0
 """Asterisk sends audio every 20 ms while the call is up; this long without any message ends the call."""
 HANGUP_DRAIN_S = 15.0
 """How long a hang-up or transfer waits for queued audio (e.g. "alle linjer er optaget") to play out."""
-"""How long the end of a transferred call waits for the handoff hook POST to finish."""
 READ_BYTES = 4096
 OUR_SIDE_REASONS = frozenset({"ended", "idle", "protocol", "error"})
 """Why a call may end from the gateway's side; Asterisk then gets a hang-up message before the socket closes."""
-MAX_PROTOCOL_ERRORS = 50
-
-
-class ProtocolError(ValueError):
-    """A message that does not follow the AudioSocket format."""
 
 
 @dataclass(frozen=True)
@@ -109,13 +103,6 @@ class CallId:
     """The call's UUID in canonical form."""
 
     call_id: str
-
-
-@dataclass(frozen=True)
-class Audio:
-    """Caller audio: PCM16 (little-endian) at 8 kHz."""
-
-    pcm: bytes
 
 
 @dataclass(frozen=True)
@@ -376,32 +363,30 @@ async def handle_audiosocket_connection(
     app: web.Application, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 ) -> None:
     """One call over one AudioSocket connection; never raises, always closes the call and the socket."""
-    services = app[VOICE_SERVICES]
     peer = writer.get_extra_info("peername")
+    driver: CallDriver[AudioSocketTransport] = CallDriver(
+        app, channel="phone", sample_rate=SAMPLE_RATE, label=f"AudioSocket {peer}"
+    )
     parser = AudioSocketParser()
     loop = asyncio.get_running_loop()
-    transport: AudioSocketTransport | None = None
-    call: CallSession | None = None
-    reason = "hangup"
-    errors = 0
     unknown_seen: set[int] = set()
     uuid_deadline = loop.time() + UUID_TIMEOUT_S
     last_data = loop.time()
     try:
-        while True:
-            if call is None:
+        while driver.reason is None:
+            if not driver.started:
                 wait_s = uuid_deadline - loop.time()
                 if wait_s <= 0:
                     logger.warning("AudioSocket %s: no UUID within %.1f s; closing", peer, UUID_TIMEOUT_S)
-                    reason = "no_uuid"
+                    driver.reason = "no_uuid"
                     break
             else:
-                if call.closed or (transport is not None and transport.closed):
-                    reason = "ended"
+                if driver.ended or (driver.transport is not None and driver.transport.closed):
+                    driver.reason = "ended"
                     break
                 if loop.time() - last_data > IDLE_TIMEOUT_S:
-                    logger.warning("AudioSocket call %s: nothing received for %.0f s", call.call_id, IDLE_TIMEOUT_S)
-                    reason = "idle"
+                    logger.warning("%s: nothing received for %.0f s", driver.label, IDLE_TIMEOUT_S)
+                    driver.reason = "idle"
                     break
                 wait_s = 1.0  # wake up now and then to notice a call ended from our side
             try:
@@ -411,85 +396,57 @@ async def handle_audiosocket_connection(
             if not data:
                 if parser.buffered:
                     logger.warning("AudioSocket %s: stream ended inside a frame; treated as hang-up", peer)
-                reason = "disconnected"
+                driver.reason = "disconnected"
                 break
             last_data = loop.time()
-            stop = False
             for frame in parser.feed(data):
-                try:
-                    event = parse_frame(frame)
-                except ProtocolError as error:
-                    if frame.kind == KIND_UUID:
-                        logger.error("AudioSocket %s: %s; closing", peer, error)
-                        services.metrics.call_errors.labels(channel="phone", kind="protocol").inc()
-                        reason = "bad_uuid"
-                        stop = True
-                        break
-                    errors += 1
-                    services.metrics.call_errors.labels(channel="phone", kind="protocol").inc()
-                    logger.warning("AudioSocket %s: %s; frame dropped", peer, error)
-                    if errors > MAX_PROTOCOL_ERRORS:
-                        logger.error("AudioSocket %s: too many malformed frames; closing", peer)
-                        reason = "protocol"
-                        stop = True
-                        break
-                    continue
-                if isinstance(event, CallId):
-                    if call is not None:
-                        logger.warning("AudioSocket call %s: second UUID ignored", call.call_id)
-                        continue
-                    transport = AudioSocketTransport(writer, call_id=event.call_id)
-                    if not await admit_call(services, transport):
-                        reason = "too_busy"
-                        stop = True
-                        break
-                    municipality = municipality_for_call(app, None)
-                    call = CallSession(
-                        call_id=event.call_id,
-                        transport=transport,
-                        services=services,
-                        municipality=municipality.id if municipality else None,
-                        municipality_name=municipality.name if municipality else "",
-                    )
-                    transport.on_mark = call.on_mark
-                    await call.start()
-                elif isinstance(event, Audio):
-                    if call is not None:
-                        await call.on_audio(event.pcm, SAMPLE_RATE)
-                elif isinstance(event, Dtmf):
-                    if call is not None:
-                        await call.on_dtmf(event.digit)
-                elif isinstance(event, Hangup):
-                    reason = "hangup"
-                    stop = True
+                if not await _feed_frame(driver, writer, frame, unknown_seen):
                     break
-                elif isinstance(event, Error):
-                    if event.code == ERROR_CALLER_HUNG_UP:
-                        reason = "caller_hangup"
-                        stop = True
-                        break
-                    logger.warning("AudioSocket %s: Asterisk reported error code %s", peer, event.code)
-                    services.metrics.call_errors.labels(channel="phone", kind="asterisk").inc()
-                elif isinstance(event, Unknown) and event.kind not in unknown_seen:
-                    unknown_seen.add(event.kind)
-                    logger.info("AudioSocket %s: unknown message type 0x%02x ignored", peer, event.kind)
-            if stop:
-                break
     except Exception:  # one connection's failure must never reach the server or other calls
-        logger.exception("AudioSocket %s: connection failed", peer)
-        services.metrics.call_errors.labels(channel="phone", kind="connection").inc()
-        reason = "error"
+        logger.exception("%s: connection failed", driver.label)
+        driver.failed()
     finally:
         try:
-            if call is not None:
-                await call.close(reason)
+            reason = await driver.close("hangup")
         finally:
-            if transport is not None:
-                await transport.close(send_hangup=reason in OUR_SIDE_REASONS)
+            if driver.transport is not None:
+                await driver.transport.close(send_hangup=reason in OUR_SIDE_REASONS)
             else:
                 writer.close()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(writer.wait_closed(), timeout=1.0)
+
+
+async def _feed_frame(
+    driver: CallDriver[AudioSocketTransport], writer: asyncio.StreamWriter, frame: Frame, unknown_seen: set[int]
+) -> bool:
+    """Decode one frame and hand it to the driver; False when the connection should end."""
+    try:
+        event = parse_frame(frame)
+    except ProtocolError as error:
+        return await driver.protocol_error(error, fatal="bad_uuid" if frame.kind == KIND_UUID else None)
+    if isinstance(event, CallId):
+        call_id = event.call_id
+
+        def transport() -> AudioSocketTransport:
+            made = AudioSocketTransport(writer, call_id=call_id)
+            made.on_mark = driver.on_mark
+            return made
+
+        return await driver.start(Start(conversation_id=call_id), transport)
+    if isinstance(event, Audio | Dtmf):
+        return await driver.feed(event)
+    if isinstance(event, Hangup):
+        return await driver.feed(Stop("hangup"))
+    if isinstance(event, Error):
+        if event.code == ERROR_CALLER_HUNG_UP:
+            return await driver.feed(Stop("caller_hangup"))
+        logger.warning("%s: Asterisk reported error code %s", driver.label, event.code)
+        driver.count_error("asterisk")
+    elif event.kind not in unknown_seen:
+        unknown_seen.add(event.kind)
+        logger.info("%s: unknown message type 0x%02x ignored", driver.label, event.kind)
+    return True
 
 
 async def serve_audiosocket(app: web.Application, host: str, port: int) -> asyncio.Server:

@@ -21,7 +21,8 @@ Server -> client:
 The municipality is the ``municipality`` of ``start``, else the ``municipality`` query parameter,
 else the gateway's default. The conversation id is ``web-`` plus a random id; a client may give its
 own (to continue a conversation), but only in that form, so it can never join a phone call's conversation.
-Malformed messages get an ``error`` event and the call goes on.
+Malformed messages get an ``error`` event and the call goes on. The handler decodes the messages
+into the shared events (``channels.events``) and feeds them to the call driver (``channels.driver``).
 """
 
 from __future__ import annotations
@@ -34,16 +35,15 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from voice_gateway.call import CallSession
-from voice_gateway.channels.common import VOICE_SERVICES, admit_call, municipality_for_call
-from voice_gateway.channels.events import Dtmf, Mark, Stop
+from voice_gateway.channels.driver import CallDriver
+from voice_gateway.channels.events import Audio, Dtmf, Mark, ProtocolError, Start, Stop, Text
 from voice_gateway.dtmf import DTMF_KEYS
 from voice_gateway.paths import STATIC_DIR
 from voice_gateway.webchat import MUNICIPALITY_PATTERN, error_response
@@ -53,31 +53,11 @@ logger = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 2000
-MAX_PROTOCOL_ERRORS = 50
 CONVERSATION_PATTERN = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
 VOICE_PAGE = STATIC_DIR / "voice.html"
 
 MUNICIPALITY_ERROR = "'municipality' skal være et kommune-id som 'frederikshavn'."
 NOT_JSON_ERROR = "Beskeden kunne ikke forstås (forventede JSON)."
-
-
-class ProtocolError(ValueError):
-    """A client message that does not follow the browser voice format; the text is Danish, for the client."""
-
-
-@dataclass(frozen=True)
-class Start:
-    """Start the call."""
-
-    municipality: str | None = None
-    conversation_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Text:
-    """Typed text in the call, handled like a recognised utterance."""
-
-    text: str
 
 
 ClientMessage = Start | Dtmf | Text | Mark | Stop
@@ -192,10 +172,6 @@ class BrowserTransport:
         """Show the caller what was heard and answered."""
         await self._send(event)
 
-    async def error(self, message: str) -> None:
-        """An error event with a Danish message."""
-        await self._send({"type": "error", "message": message})
-
 
 async def handle_browser_voice(request: web.Request) -> web.StreamResponse:
     """One browser voice call over the WebSocket."""
@@ -205,97 +181,63 @@ async def handle_browser_voice(request: web.Request) -> web.StreamResponse:
         return error_response(400, MUNICIPALITY_ERROR)
     ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=30)
     await ws.prepare(request)
-    services = request.app[VOICE_SERVICES]
     transport = BrowserTransport(ws)
-    call: CallSession | None = None
-    errors = 0
-    reason = "disconnected"
+    driver = CallDriver(
+        request.app, channel="browser", sample_rate=SAMPLE_RATE, label="browser voice", transport=transport
+    )
 
     async def start(message: Start) -> bool:
-        nonlocal call
-        if not await admit_call(services, transport):
-            await transport.hangup()
-            return False
-        conversation_id = message.conversation_id or new_conversation_id()
-        municipality = municipality_for_call(request.app, None, message.municipality or query_municipality)
-        call = CallSession(
-            call_id=conversation_id,
-            transport=transport,
-            services=services,
-            municipality=municipality.id if municipality else None,
-            municipality_name=municipality.name if municipality else "",
-        )
-        await transport.notify({"type": "ready", "conversation_id": conversation_id})
         # A chat that switches to the microphone keeps its conversation: no phone greeting in the middle of it.
-        await call.start(greet=message.conversation_id is None)
-        return True
-
-    async def protocol_error(text: str) -> bool:
-        nonlocal errors
-        errors += 1
-        services.metrics.call_errors.labels(channel="browser", kind="protocol").inc()
-        await transport.error(text)
-        if errors > MAX_PROTOCOL_ERRORS:
-            logger.warning("browser voice: too many malformed messages; closing")
-            return False
-        return True
+        continues = message.conversation_id is not None
+        message = replace(
+            message,
+            conversation_id=message.conversation_id or new_conversation_id(),
+            municipality=message.municipality or query_municipality,
+        )
+        if await driver.start(message, greet=not continues):
+            return True
+        await transport.hangup()
+        return False
 
     try:
         async for message in ws:
             if message.type == WSMsgType.ERROR:
                 logger.warning("browser voice: WebSocket error: %s", ws.exception())
-                reason = "error"
+                driver.reason = "error"
                 break
             if message.type == WSMsgType.BINARY:
                 try:
                     pcm = check_audio(message.data)
                 except ProtocolError as error:
-                    if not await protocol_error(str(error)):
+                    if not await driver.protocol_error(error):
                         break
                     continue
-                if call is None and not await start(Start()):
-                    reason = "too_busy"
+                if not driver.started and not await start(Start()):
                     break
-                if call is not None:
-                    await call.on_audio(pcm, SAMPLE_RATE)
+                await driver.feed(Audio(pcm))
                 continue
             if message.type != WSMsgType.TEXT:
                 continue
             try:
                 event = parse_client_message(message.data)
             except ProtocolError as error:
-                if not await protocol_error(str(error)):
+                if not await driver.protocol_error(error):
                     break
                 continue
             if isinstance(event, Start):
-                if call is not None:
-                    await transport.error("Opkaldet er allerede i gang.")
-                    continue
                 if not await start(event):
-                    reason = "too_busy"
                     break
-            elif isinstance(event, Stop):
-                reason = "stop"
+            elif not await driver.feed(event):
                 break
-            elif call is None:
-                await transport.error("Opkaldet er ikke startet endnu.")
-            elif isinstance(event, Dtmf):
-                await call.on_dtmf(event.digit)
-            elif isinstance(event, Mark):
-                call.on_mark(event.name)
-            elif isinstance(event, Text):
-                await call.on_text(event.text)
-            if call is not None and call.closed:
-                reason = "ended"
+            if driver.ended:
+                driver.reason = "ended"
                 break
     except Exception:  # a broken call must not take the gateway down
         logger.exception("browser voice: call failed")
-        services.metrics.call_errors.labels(channel="browser", kind="connection").inc()
-        reason = "error"
+        driver.failed()
     finally:
         try:
-            if call is not None:
-                await call.close(reason)
+            await driver.close("disconnected")
         finally:
             if not ws.closed:
                 with contextlib.suppress(Exception):

@@ -1,4 +1,4 @@
-"""What every voice channel shares: the app key of the voice services, admission and the municipality."""
+"""What every voice channel shares: the app keys of the voice services and the directory, and the municipality."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import logging
 
 from aiohttp import web
 
-from voice_gateway.call import CallTransport, VoiceServices
+from voice_gateway.call import VoiceServices
 from voice_gateway.directory import MunicipalityDirectory, MunicipalityLine
 from voice_gateway.keys import SETTINGS
-from voice_gateway.speech.audio import resample
 
 logger = logging.getLogger(__name__)
 
@@ -33,18 +32,3 @@ def municipality_for_call(
             if line is not None:
                 return line
     return None
-
-
-async def admit_call(services: VoiceServices, transport: CallTransport) -> bool:
-    """False (after telling the caller and transferring) when the gateway already holds its maximum of calls."""
-    if len(services.active_calls) < services.settings.max_calls:
-        return True
-    logger.warning("call refused: %d calls in progress (max_calls)", len(services.active_calls))
-    services.metrics.call_errors.labels(channel=transport.channel, kind="too_busy").inc()
-    try:
-        prompt = await services.prompts.get(services.settings.prompts.too_busy)
-        await transport.send_audio(resample(prompt.pcm, prompt.sample_rate, transport.sample_rate))
-        await transport.transfer({"reason": "too_busy", "summary": "", "handoff": {}})
-    except Exception:
-        logger.exception("could not tell the caller that the lines are busy")
-    return False

@@ -7,7 +7,7 @@ Inbound events: ``connected``, ``start`` (``streamSid``, ``callSid``, ``customPa
 (``to``) picks the municipality.
 
 All parsing and building of messages lives in ``parse_event`` and the ``*_message`` functions
-(round-trip tested); the handler only wires them to a ``CallSession``.
+(round-trip tested); the handler only feeds the decoded events to the call driver (``channels.driver``).
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from voice_gateway.call import CallSession
-from voice_gateway.channels.common import VOICE_SERVICES, admit_call, municipality_for_call
-from voice_gateway.channels.events import Dtmf, Mark, Stop
+from voice_gateway.channels import events
+from voice_gateway.channels.driver import CallDriver
+from voice_gateway.channels.events import Audio, Dtmf, Mark, ProtocolError, Stop
 from voice_gateway.dtmf import DTMF_KEYS
 from voice_gateway.speech.audio import mulaw_decode, mulaw_encode
 
@@ -36,10 +37,6 @@ MAX_MEDIA_BYTES = 16_000  # 2 s of mu-law in one frame is already far more than 
 CALL_SID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
-class ProtocolError(ValueError):
-    """A message that does not follow the media stream format."""
-
-
 @dataclass(frozen=True)
 class Connected:
     """The platform connected (first message)."""
@@ -47,7 +44,7 @@ class Connected:
 
 @dataclass(frozen=True)
 class Start:
-    """The stream started: ids, caller and dialled number, audio format."""
+    """The ``start`` message: ids, caller and dialled number, audio format (``call_start`` for the driver)."""
 
     stream_sid: str
     call_sid: str
@@ -65,6 +62,15 @@ class Start:
     def dialled(self) -> str:
         """The number the caller dialled (``customParameters.to``)."""
         return self.custom_parameters.get("to", "")
+
+    @property
+    def supported(self) -> bool:
+        """True for the one audio format the gateway takes: mu-law, 8000 Hz, mono."""
+        return self.encoding == "audio/x-mulaw" and self.sample_rate == SAMPLE_RATE and self.channels == 1
+
+    def call_start(self) -> events.Start:
+        """The shared start event: the call id is the ``callSid``, the dialled number picks the municipality."""
+        return events.Start(conversation_id=self.call_sid, caller=self.caller or None, dialled=self.dialled or None)
 
 
 @dataclass(frozen=True)
@@ -220,33 +226,26 @@ async def handle_media_stream(request: web.Request) -> web.WebSocketResponse:
     """One call over the media stream WebSocket."""
     ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=30)
     await ws.prepare(request)
-    services = request.app[VOICE_SERVICES]
-    call: CallSession | None = None
-    errors = 0
+    driver: CallDriver[TwilioTransport] = CallDriver(
+        request.app, channel="phone", sample_rate=SAMPLE_RATE, label="media stream"
+    )
     try:
         async for message in ws:
             if message.type == WSMsgType.ERROR:
                 logger.error("media stream error: %s", ws.exception())
                 break
             if message.type != WSMsgType.TEXT:
-                errors += 1
+                driver.errors += 1
                 logger.warning("media stream: ignoring a non-text WebSocket message")
                 continue
             try:
                 event = parse_event(message.data)
             except ProtocolError as error:
-                errors += 1
-                services.metrics.call_errors.labels(channel="phone", kind="protocol").inc()
-                logger.warning("media stream: malformed message (%s)", error)
-                if errors > 50:
-                    logger.error("media stream: too many malformed messages; closing")
+                if not await driver.protocol_error(error):
                     break
                 continue
             if isinstance(event, Start):
-                if call is not None:
-                    logger.warning("media stream: second 'start' ignored")
-                    continue
-                if event.encoding != "audio/x-mulaw" or event.sample_rate != SAMPLE_RATE or event.channels != 1:
+                if not driver.started and not event.supported:
                     logger.error(
                         "media stream %s: unsupported audio %s/%d Hz/%d ch; closing",
                         event.call_sid,
@@ -254,39 +253,22 @@ async def handle_media_stream(request: web.Request) -> web.WebSocketResponse:
                         event.sample_rate,
                         event.channels,
                     )
-                    services.metrics.call_errors.labels(channel="phone", kind="codec").inc()
+                    driver.count_error("codec")
                     await ws.close(code=1003, message=b"unsupported mediaFormat: need audio/x-mulaw 8000 Hz mono")
                     break
-                transport = TwilioTransport(ws, event.stream_sid)
-                municipality = municipality_for_call(request.app, event.dialled)
-                if not await admit_call(services, transport):
+                if not await driver.start(event.call_start(), partial(TwilioTransport, ws, event.stream_sid)):
                     break
-                call = CallSession(
-                    call_id=event.call_sid,
-                    transport=transport,
-                    services=services,
-                    municipality=municipality.id if municipality else None,
-                    municipality_name=municipality.name if municipality else "",
-                    caller=event.caller or None,
-                )
-                await call.start()
             elif isinstance(event, Media):
-                if call is None:
-                    errors += 1
-                    continue
-                if event.track == "inbound":
-                    await call.on_audio(event.pcm, SAMPLE_RATE)
-            elif isinstance(event, Dtmf) and call is not None:
-                await call.on_dtmf(event.digit)
-            elif isinstance(event, Mark) and call is not None:
-                call.on_mark(event.name)
-            elif isinstance(event, Stop):
-                break
+                if not driver.started:
+                    driver.errors += 1  # media before 'start' counts towards the malformed messages
+                elif event.track == "inbound":
+                    await driver.feed(Audio(event.pcm))
             elif isinstance(event, Unknown):
                 logger.info("media stream: unknown event %r ignored", event.event)
+            elif not isinstance(event, Connected) and not await driver.feed(event):
+                break
     finally:
-        if call is not None:
-            await call.close("stop" if not ws.closed else "disconnected")
+        await driver.close("stop" if not ws.closed else "disconnected")
         if not ws.closed:
             await ws.close()
     return ws
