@@ -15,7 +15,7 @@ assistant's answers from ``content/`` and the domain, FAQ questions with the res
 handoffs (``action_handoff``) and the widget's ``citizen_rating``.
 
 Then, per database, each query kind runs ``--queries`` times through the console's own
-:func:`voice_gateway.console.store.list_conversations` (first page of 50, page 21 by the ``next``
+:func:`muni_core.console.listing.list_conversations` (first page of 50, page 21 by the ``next``
 cursor, filters, free-text search); the table gives p50 and p95 in milliseconds, with the seeding
 time and the database's size. ``--json FILE`` writes the figures.
 """
@@ -663,7 +663,7 @@ QUERY_LABELS = {
 
 def query_cases(engine: sa.engine.Engine, now: float) -> dict[str, tuple[Any, str | None]]:
     """Query kind -> (ConversationFilter, cursor) as the console would send them."""
-    from voice_gateway.console.store import ConversationFilter, list_conversations
+    from muni_core.console.listing import ConversationFilter, list_conversations
 
     today = date.fromtimestamp(now)
     cursor = None
@@ -691,7 +691,7 @@ def query_cases(engine: sa.engine.Engine, now: float) -> dict[str, tuple[Any, st
 
 def time_queries(engine: sa.engine.Engine, runs: int, now: float) -> dict[str, dict[str, Any]]:
     """p50/p95 (ms) of each query kind over ``runs`` calls of the console's ``list_conversations``."""
-    from voice_gateway.console.store import list_conversations
+    from muni_core.console.listing import list_conversations
 
     results: dict[str, dict[str, Any]] = {}
     for kind, (filters, cursor) in query_cases(engine, now).items():

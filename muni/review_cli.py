@@ -3,7 +3,7 @@
 In the console a reviewer marks a citizen message that the assistant misunderstood and picks the
 intent it should have been (``muni_review_corrections``). This command writes those corrections as
 Rasa 3.x NLU YAML (``version: "3.1"``, one ``- intent:`` entry with an ``examples: |`` block per
-intent; :func:`voice_gateway.console.review.corrections_to_nlu_yaml`) to ``--out`` or standard output.
+intent; :func:`muni_core.console.review.corrections_to_nlu_yaml`) to ``--out`` or standard output.
 
 Which corrections, and what is marked:
 
@@ -57,7 +57,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def run_export(args: argparse.Namespace, url: str) -> int:
     """Carry out ``muni review export`` against the database at ``url``."""
-    from voice_gateway.console.review import corrections_to_nlu_yaml, mark_exported, pending_corrections
+    from muni_core.console.review import corrections_to_nlu_yaml, mark_exported, pending_corrections
 
     engine = open_engine(url)
     try:

@@ -56,7 +56,7 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str:
         if not line:
             raise PasswordInputError("Ingen adgangskode på standard-input.")
         return line.rstrip("\r\n")
-    from voice_gateway.console.accounts import check_password
+    from muni_core.console.accounts import check_password
 
     try:
         first = getpass.getpass("Ny adgangskode: ")
@@ -75,7 +75,7 @@ def _when(timestamp: float | None) -> str:
 
 def run_staff(args: argparse.Namespace, url: str) -> int:
     """Carry out ``muni staff <action>`` against the database at ``url``."""
-    from voice_gateway.console import accounts
+    from muni_core.console import accounts
 
     action = args.staff
     try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 
-from voice_gateway.keys import METRICS, RASA_SESSION, SETTINGS
+from muni_core.conversations.database import open_engine
+from muni_core.conversations.schema import create_schema
+from voice_gateway.keys import DATABASE, METRICS, RASA_SESSION, SETTINGS
 from voice_gateway.metrics import VoiceMetrics, metrics_handler
 from voice_gateway.paths import STATIC_DIR
 from voice_gateway.settings import MAX_BODY_BYTES, GatewaySettings
@@ -19,6 +22,25 @@ async def _rasa_session(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[RASA_SESSION] = session
         yield
+
+
+def setup_database(app: web.Application, database_url: str) -> None:
+    """Open the tracker database when the application starts, as ``app[DATABASE]``; dispose of it when it stops.
+
+    One engine for the whole gateway: the staff console and the phone turns' figures take it from
+    there (set it up before them). The console's tables are created once, at start-up, if missing.
+    """
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        engine = open_engine(database_url)
+        try:
+            await asyncio.to_thread(create_schema, engine)
+            app[DATABASE] = engine
+            yield
+        finally:
+            await asyncio.to_thread(engine.dispose)
+
+    app.cleanup_ctx.append(database)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -56,9 +78,9 @@ def create_app(settings: GatewaySettings | None = None) -> web.Application:
     if app[SETTINGS].database_url:
         from voice_gateway.console.app import setup_console
 
+        setup_database(app, app[SETTINGS].database_url)
         setup_console(
             app,
-            app[SETTINGS].database_url,
             cookie_secure=app[SETTINGS].console_secure_cookies,
             idle_timeout_s=app[SETTINGS].console_idle_minutes * 60,
         )

@@ -21,7 +21,10 @@ _COLUMNS = {column.name for column in voice_turns.columns} - {"id"}
 
 
 class SqlTurnRecorder:
-    """Writes each answered turn off the event loop; a failing database never disturbs a call."""
+    """Writes each answered turn off the event loop; a failing database never disturbs a call.
+
+    ``engine`` is the gateway's one tracker database engine (:data:`voice_gateway.keys.DATABASE`).
+    """
 
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine

@@ -15,12 +15,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from muni_core.conversations.database import open_engine
-from muni_core.conversations.schema import create_schema
 from voice_gateway.call import VoiceServices
 from voice_gateway.channels.common import DIRECTORY, VOICE_SERVICES
 from voice_gateway.directory import MunicipalityDirectory
-from voice_gateway.keys import METRICS, RASA_SESSION, SETTINGS
+from voice_gateway.keys import DATABASE, METRICS, RASA_SESSION, SETTINGS
 from voice_gateway.paths import DEFAULT_DANISH_VOICE
 from voice_gateway.speech.stt import SttSettings, WhisperSpeechToText
 from voice_gateway.speech.tts import CachedPrompts, create_tts
@@ -69,11 +67,8 @@ def setup_voice(app: web.Application, voice: VoiceSettings) -> None:
         app[DIRECTORY] = MunicipalityDirectory.load()
         services = await build_services(app, voice)
         app[VOICE_SERVICES] = services
-        turn_engine = None
-        if app[SETTINGS].database_url:
-            turn_engine = open_engine(app[SETTINGS].database_url)
-            await asyncio.to_thread(create_schema, turn_engine)
-            services.turn_recorder = SqlTurnRecorder(turn_engine)
+        if DATABASE in app:  # the gateway's tracker database (voice_gateway.app.setup_database)
+            services.turn_recorder = SqlTurnRecorder(app[DATABASE])
         server = None
         if voice.audiosocket_port:
             server = await serve_audiosocket(app, voice.audiosocket_host, voice.audiosocket_port)
@@ -89,8 +84,6 @@ def setup_voice(app: web.Application, voice: VoiceSettings) -> None:
         close_stt = getattr(services.stt, "close", None)
         if close_stt is not None:
             await close_stt()
-        if turn_engine is not None:
-            turn_engine.dispose()
 
     app.cleanup_ctx.append(voice_context)
     app.router.add_get("/voice/twilio", handle_media_stream)

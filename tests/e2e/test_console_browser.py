@@ -20,13 +20,13 @@ from axe_playwright_python.async_playwright import Axe
 from conftest import free_port
 from playwright.async_api import Browser, Page, expect
 
+from muni_core.console import accounts
+from muni_core.console.common import COPENHAGEN
 from muni_core.conversations.schema import create_schema, rasa_metadata, voice_turns
 from muni_core.conversations.store import insert_conversation
 from tests.support.browser import chromium, chromium_installed, screenshot, serious_violations  # noqa: F401 - chromium_installed: autouse fixture
 from tests.support.chromium import serving
 from voice_gateway.app import create_app
-from voice_gateway.console import accounts
-from voice_gateway.console.store import COPENHAGEN
 from voice_gateway.settings import GatewaySettings
 
 PASSWORD = "korrekt-hest-batteri-staple"

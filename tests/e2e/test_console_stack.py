@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from test_booking_flow import Conversation
 
+from muni_core.console import accounts
 from muni_core.conversations.database import open_engine
 from muni_core.conversations.schema import create_schema
 from voice_gateway.app import create_app
-from voice_gateway.console import accounts
 from voice_gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.stack

@@ -31,6 +31,7 @@ from test_console_views import (  # noqa: F401 - the *_fixture names are pytest 
 )
 
 from muni_core.conversations.schema import audit_log, login_failures, staff_sessions
+from voice_gateway.app import setup_database
 from voice_gateway.console.app import setup_console
 from voice_gateway.console.security import (
     CSP,
@@ -191,7 +192,8 @@ async def test_the_login_form_is_protected_by_a_double_submit_token(client) -> N
 
 async def test_cookie_flags_and_only_the_hash_is_stored(aiohttp_client, db_url, engine) -> None:
     app = web.Application()
-    setup_console(app, db_url)  # cookie_secure defaults to True
+    setup_database(app, db_url)
+    setup_console(app)  # cookie_secure defaults to True
     client = await aiohttp_client(app)
     page = await client.get("/console/login")
     login_cookie = page.headers["Set-Cookie"]

@@ -22,6 +22,9 @@ import yaml
 from aiohttp import web
 from argon2 import PasswordHasher
 
+from muni_core.console import accounts, conversation, dashboard, listing, review
+from muni_core.console.common import COPENHAGEN
+from muni_core.console.listing import ConversationFilter
 from muni_core.conversations.schema import (
     conversation_intents,
     create_schema,
@@ -33,10 +36,9 @@ from muni_core.conversations.schema import (
 from muni_core.conversations.schema import conversations as conversations_table
 from muni_core.conversations.store import event_row, insert_conversation
 from tests.support.postgres import ScratchDatabaseError, create_postgres_database
-from voice_gateway.console import accounts, review, store
+from voice_gateway.app import setup_database
 from voice_gateway.console.app import setup_console
 from voice_gateway.console.security import STATE, ConsoleState
-from voice_gateway.console.store import COPENHAGEN, ConversationFilter
 
 PASSWORD = "korrekt-hest-batteri-staple"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=COPENHAGEN).timestamp()
@@ -311,7 +313,8 @@ def clock_fixture() -> Clock:
 @pytest.fixture(name="client")
 async def client_fixture(aiohttp_client, db_url, engine, clock):
     app = web.Application()
-    setup_console(app, db_url, cookie_secure=False)
+    setup_database(app, db_url)
+    setup_console(app, cookie_secure=False)
     console_state(app).clock = clock
     return await aiohttp_client(app)
 
@@ -352,7 +355,7 @@ def store_engine(request) -> sa.engine.Engine:
 
 
 def ids(engine: sa.engine.Engine, **filters: Any) -> list[str]:
-    rows, _ = store.list_conversations(engine, ConversationFilter(**filters), None)
+    rows, _ = listing.list_conversations(engine, ConversationFilter(**filters), None)
     return [row["conversation_id"] for row in rows]
 
 
@@ -360,7 +363,7 @@ def ids(engine: sa.engine.Engine, **filters: Any) -> list[str]:
 
 
 def test_list_is_newest_first_with_summary_columns(store_engine) -> None:
-    rows, next_cursor = store.list_conversations(store_engine, ConversationFilter(), None)
+    rows, next_cursor = listing.list_conversations(store_engine, ConversationFilter(), None)
     assert [row["conversation_id"] for row in rows] == [
         "web-pas-1",
         "phone-book-2",
@@ -425,14 +428,14 @@ def test_search_finds_words_prefixes_and_ids(store_engine, query, expected) -> N
     assert ids(store_engine, query=query) == expected
 
 
-@pytest.mark.parametrize("window", [store.WINDOW, 1])
+@pytest.mark.parametrize("window", [listing.WINDOW, 1])
 def test_every_query_plan_finds_the_same(store_engine, monkeypatch, window) -> None:
     """The search and intent filters take other paths for common words (COMMON_MATCHES) or a full window."""
     queries = [{"query": "pas"}, {"query": "borger"}, {"query": "flyt"}, {"query": "web-pas-1"}, {"intent": "faq/pas"}]
     queries += [{"query": "borger", "channel": "web"}, {"intent": "faq/flytning", "query": "ærø"}]
     expected = [ids(store_engine, **filters) for filters in queries]
-    monkeypatch.setattr(store, "COMMON_MATCHES", 1)
-    monkeypatch.setattr(store, "WINDOW", window)
+    monkeypatch.setattr(listing, "COMMON_MATCHES", 1)
+    monkeypatch.setattr(listing, "WINDOW", window)
     assert [ids(store_engine, **filters) for filters in queries] == expected
     assert expected[1] == ["web-bolig-6", "browser-flyt-4"]
 
@@ -449,13 +452,13 @@ def test_hostile_queries_are_just_words(store_engine, hostile) -> None:
 
 
 def test_invalid_filters_raise_danish_errors(store_engine) -> None:
-    with pytest.raises(store.InvalidFilter, match="kanal"):
+    with pytest.raises(listing.InvalidFilter, match="kanal"):
         ids(store_engine, channel="fax")
-    with pytest.raises(store.InvalidFilter, match="vurdering"):
+    with pytest.raises(listing.InvalidFilter, match="vurdering"):
         ids(store_engine, rating="måske")
-    with pytest.raises(store.InvalidCursor):
-        store.list_conversations(store_engine, ConversationFilter(), "ikke-en-markør")
-    with pytest.raises(store.InvalidFilter, match="200"):
+    with pytest.raises(listing.InvalidCursor):
+        listing.list_conversations(store_engine, ConversationFilter(), "ikke-en-markør")
+    with pytest.raises(listing.InvalidFilter, match="200"):
         ids(store_engine, query="a" * 201)
 
 
@@ -481,11 +484,11 @@ def _bulk(engine: sa.engine.Engine, count: int) -> None:
             )
 
 
-@pytest.mark.parametrize("window", [store.WINDOW, 7])
+@pytest.mark.parametrize("window", [listing.WINDOW, 7])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_keyset_paging_returns_every_row_exactly_once(request, tmp_path, monkeypatch, backend, window) -> None:
-    monkeypatch.setattr(store, "WINDOW", window)  # 7: the intent/search index drives once the window is full
-    monkeypatch.setattr(store, "COMMON_MATCHES", 5000 if window > 7 else 3)  # PostgreSQL: both search plans
+    monkeypatch.setattr(listing, "WINDOW", window)  # 7: the intent/search index drives once the window is full
+    monkeypatch.setattr(listing, "COMMON_MATCHES", 5000 if window > 7 else 3)  # PostgreSQL: both search plans
     if backend == "sqlite":
         engine = sa.create_engine(f"sqlite:///{tmp_path / 'paging.db'}")
         prepare(engine)
@@ -503,7 +506,7 @@ def test_keyset_paging_returns_every_row_exactly_once(request, tmp_path, monkeyp
             cursor = None
             pages = 0
             while True:
-                rows, cursor = store.list_conversations(engine, filters, cursor, limit=50)
+                rows, cursor = listing.list_conversations(engine, filters, cursor, limit=50)
                 pages += 1
                 seen += [(row["last_at"], row["id"]) for row in rows]
                 names += [row["conversation_id"] for row in rows if row["conversation_id"].startswith("bulk-")]
@@ -527,8 +530,8 @@ def test_keyset_paging_returns_every_row_exactly_once(request, tmp_path, monkeyp
 
 
 def test_turns_show_intents_entities_actions_answers_and_voice(sqlite_engine) -> None:
-    conversation = store.load_conversation(sqlite_engine, "phone-book-2")
-    turns = [turn for turn in conversation["turns"] if turn["event_id"]]
+    loaded = conversation.load_conversation(sqlite_engine, "phone-book-2")
+    turns = [turn for turn in loaded["turns"] if turn["event_id"]]
     first, second = turns
     assert first["intent"] == "book_appointment" and first["confidence"] == pytest.approx(0.87)
     assert first["entities"] == [{"entity": "service", "value": "jobcenter"}]
@@ -539,8 +542,8 @@ def test_turns_show_intents_entities_actions_answers_and_voice(sqlite_engine) ->
     assert first["voice"]["voice_to_voice_ms"] == 1234.0 and first["voice"]["stt_ms"] == 420.0
     assert second["actions"] == ["action_handoff"]
     assert second["voice"]["voice_to_voice_ms"] is None  # no latency row for that turn
-    assert store.load_conversation(sqlite_engine, "findes-ikke") is None
-    faq = store.load_conversation(sqlite_engine, "web-pas-1")["turns"][1]
+    assert conversation.load_conversation(sqlite_engine, "findes-ikke") is None
+    faq = conversation.load_conversation(sqlite_engine, "web-pas-1")["turns"][1]
     assert faq["intent"] == "faq/pas" and faq["selector_confidence"] == pytest.approx(0.88)
 
 
@@ -554,7 +557,7 @@ def test_a_conversation_without_an_index_row_gets_its_header_from_the_events(eng
     ]
     with engine.begin() as connection:
         connection.execute(sa.insert(rasa_events), [event_row("unindexed-1", event) for event in events])
-    header = store.load_conversation(engine, "unindexed-1")["summary"]
+    header = conversation.load_conversation(engine, "unindexed-1")["summary"]
     assert header["id"] is None and header["conversation_id"] == "unindexed-1"
     assert (header["channel"], header["municipality"], header["user_turns"]) == ("phone", "aalborg", 1)
     assert header["handed_over"] is True and header["fallback"] is False and header["rating"] == "no"
@@ -831,7 +834,7 @@ def test_mark_exported_and_pending_order(sqlite_engine) -> None:
 
 
 def test_dashboard_numbers_on_a_known_data_set(sqlite_engine) -> None:
-    week = store.dashboard_stats(sqlite_engine, 7, now=NOW)
+    week = dashboard.dashboard_stats(sqlite_engine, 7, now=NOW)
     assert week["total"] == 4 and week["handed_over"] == 1 and week["fallback"] == 1
     assert week["containment"] == pytest.approx(0.75) and week["fallback_rate"] == pytest.approx(0.25)
     assert sum(sum(values) for values in week["per_day"].values()) == 4
@@ -841,18 +844,18 @@ def test_dashboard_numbers_on_a_known_data_set(sqlite_engine) -> None:
     assert dict(week["top_intents"]) == {"book_appointment": 1, "human_handoff": 1, "nlu_fallback": 1}
     assert dict(week["top_faq"]) == {"faq/pas": 1, "faq/boligstoette": 1}
     assert week["voice"] == {"count": 1, "p50": 1234.0, "p90": 1234.0, "p95": 1234.0}
-    month = store.dashboard_stats(sqlite_engine, 30, now=NOW)
+    month = dashboard.dashboard_stats(sqlite_engine, 30, now=NOW)
     assert month["total"] == 5 and month["containment"] == pytest.approx(0.8)
     assert month["voice"]["count"] == 2
     assert month["voice"]["p50"] == pytest.approx(1617.0) and month["voice"]["p90"] == pytest.approx(1923.4)
     assert month["stt"]["p50"] == pytest.approx(510.0)
-    assert store.dashboard_stats(sqlite_engine, 90, now=NOW)["total"] == 6
+    assert dashboard.dashboard_stats(sqlite_engine, 90, now=NOW)["total"] == 6
 
 
 def test_dashboard_numbers_on_postgresql(postgres_engine) -> None:
-    week = store.dashboard_stats(postgres_engine, 7, now=NOW)
+    week = dashboard.dashboard_stats(postgres_engine, 7, now=NOW)
     assert week["total"] == 4 and week["containment"] == pytest.approx(0.75)
-    month = store.dashboard_stats(postgres_engine, 30, now=NOW)
+    month = dashboard.dashboard_stats(postgres_engine, 30, now=NOW)
     assert month["voice"]["p50"] == pytest.approx(1617.0) and month["voice"]["p95"] == pytest.approx(1961.7)
 
 

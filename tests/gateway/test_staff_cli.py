@@ -1,4 +1,4 @@
-"""Console accounts: ``muni staff`` through the real command, and voice_gateway.console.accounts itself."""
+"""Console accounts: ``muni staff`` through the real command, and muni_core.console.accounts itself."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from muni import cli
+from muni_core.console import accounts
 from muni_core.conversations.schema import staff, staff_sessions
 from muni_core.paths import REPO_ROOT
 from tests.support.postgres import ScratchDatabaseError, create_postgres_database
-from voice_gateway.console import accounts
 
 REPO = REPO_ROOT
 MUNI = [str(REPO / ".venv" / "bin" / "muni")] if (REPO / ".venv" / "bin" / "muni").exists() else [

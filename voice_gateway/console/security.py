@@ -11,25 +11,25 @@
 * Throttling: 5 failed logins for one username, or 20 from one address, within 15 minutes lock
   further attempts (``muni_login_failures``), even with the right password.
 * Every console response carries :data:`SECURITY_HEADERS` (a strict Content-Security-Policy).
+
+The session and failed-login rows are read and written by :mod:`muni_core.console.sessions`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
-import secrets
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from aiohttp import web
 
-from muni_core.conversations.schema import login_failures, staff, staff_sessions
+from muni_core.console.sessions import StaffSession, load_session, touch_session
+from voice_gateway.keys import DATABASE
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }
-THROTTLE_WINDOW_S = 15 * 60
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_REMOTE = 20
 TOUCH_EVERY_S = 15.0
 """``last_seen_at`` is written at most this often per session (not on every request)."""
 
@@ -73,50 +70,32 @@ T = TypeVar("T")
 
 @dataclass
 class ConsoleState:
-    """What the console sub-application holds: settings, the database engine (from startup) and caches."""
+    """What the console sub-application holds: its settings, its clock, the error page and caches.
 
-    database_url: str
+    The database engine is the gateway's (``request.config_dict[DATABASE]``, see :func:`run`).
+    """
+
     cookie_secure: bool = True
     idle_timeout_s: int = 1800
     absolute_timeout_s: int = 43200
     clock: Callable[[], float] = time.time
-    engine: sa.engine.Engine | None = None
     error_page: Callable[[web.Request, int, str], web.Response] | None = None
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
-
-    @property
-    def db(self) -> sa.engine.Engine:
-        """The engine (created when the application starts)."""
-        if self.engine is None:
-            raise RuntimeError("the console's database engine is not started")
-        return self.engine
-
-    async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``function(engine, *args, **kwargs)`` in a worker thread (database calls never block the loop)."""
-        return await asyncio.to_thread(function, self.db, *args, **kwargs)
 
 
 STATE = web.AppKey("console_state", ConsoleState)
 
 
-@dataclass(frozen=True)
-class StaffSession:
-    """A logged-in member of staff."""
-
-    username: str
-    role: str
-    csrf_token: str
-    token_hash: str
-    created_at: float
-    last_seen_at: float
-
-    @property
-    def is_admin(self) -> bool:
-        """Whether the user may use the admin pages."""
-        return self.role == "admin"
-
-
 SESSION = web.RequestKey("console_session", StaffSession)
+
+
+async def run_db(request: web.Request, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``function(engine, *args, **kwargs)`` on the gateway's tracker database, in a worker thread.
+
+    The engine is the parent application's (:data:`voice_gateway.keys.DATABASE`); database calls
+    never block the event loop.
+    """
+    return await asyncio.to_thread(function, request.config_dict[DATABASE], *args, **kwargs)
 
 
 def access(level: str) -> Callable[[H], H]:
@@ -141,16 +120,6 @@ def access_of(handler: Any) -> str:
 # --- tokens ------------------------------------------------------------------------------------------
 
 
-def new_token() -> str:
-    """A fresh random token (256 bits, URL-safe)."""
-    return secrets.token_urlsafe(32)
-
-
-def token_hash(token: str) -> str:
-    """What the database keeps of a session token: its SHA-256, hex."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def same_token(expected: str | None, given: str | None) -> bool:
     """Constant-time comparison of two tokens; False if either is missing."""
     if not expected or not given:
@@ -161,113 +130,6 @@ def same_token(expected: str | None, given: str | None) -> bool:
 def normalize_username(username: str) -> str:
     """Usernames as the accounts store them (trimmed, lower case, at most 64 characters)."""
     return (username or "").strip().lower()[:64]
-
-
-# --- sessions ----------------------------------------------------------------------------------------
-
-
-def create_session(engine: sa.engine.Engine, username: str, now: float) -> tuple[str, str]:
-    """A new session for ``username``: ``(cookie token, csrf token)``; only the token's hash is stored."""
-    token, csrf = new_token(), new_token()
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(staff_sessions).values(
-                token_hash=token_hash(token), username=username, csrf_token=csrf, created_at=now, last_seen_at=now
-            )
-        )
-    return token, csrf
-
-
-def load_session(
-    engine: sa.engine.Engine, token: str, now: float, idle_timeout_s: float, absolute_timeout_s: float
-) -> StaffSession | str | None:
-    """The session of a cookie token, ``"idle"``/``"expired"`` when it has just timed out, or None.
-
-    A timed-out session is deleted. None: no such session, or its account is gone.
-    """
-    if not token or len(token) > 200:
-        return None
-    hashed = token_hash(token)
-    statement = (
-        sa.select(staff_sessions, staff.c.role)
-        .select_from(staff_sessions.join(staff, staff.c.username == staff_sessions.c.username))
-        .where(staff_sessions.c.token_hash == hashed)
-    )
-    with engine.connect() as connection:
-        row = connection.execute(statement).first()
-    if row is None:
-        return None
-    if now - row.created_at > absolute_timeout_s or now - row.last_seen_at > idle_timeout_s:
-        delete_session(engine, hashed)
-        return "expired" if now - row.created_at > absolute_timeout_s else "idle"
-    return StaffSession(
-        username=row.username,
-        role=row.role,
-        csrf_token=row.csrf_token,
-        token_hash=hashed,
-        created_at=row.created_at,
-        last_seen_at=row.last_seen_at,
-    )
-
-
-def touch_session(engine: sa.engine.Engine, hashed: str, now: float) -> None:
-    """Record activity (for the idle timeout)."""
-    with engine.begin() as connection:
-        connection.execute(
-            sa.update(staff_sessions).where(staff_sessions.c.token_hash == hashed).values(last_seen_at=now)
-        )
-
-
-def delete_session(engine: sa.engine.Engine, hashed: str) -> None:
-    """End a session (logout, timeout, or replaced at login)."""
-    with engine.begin() as connection:
-        connection.execute(sa.delete(staff_sessions).where(staff_sessions.c.token_hash == hashed))
-
-
-def purge_sessions(engine: sa.engine.Engine, now: float, idle_timeout_s: float, absolute_timeout_s: float) -> int:
-    """Delete every timed-out session; returns how many."""
-    with engine.begin() as connection:
-        return connection.execute(
-            sa.delete(staff_sessions).where(
-                (staff_sessions.c.last_seen_at < now - idle_timeout_s)
-                | (staff_sessions.c.created_at < now - absolute_timeout_s)
-            )
-        ).rowcount
-
-
-# --- login throttling --------------------------------------------------------------------------------
-
-
-def is_throttled(engine: sa.engine.Engine, username: str, remote: str, now: float) -> bool:
-    """Whether this username or this address has too many recent failed logins."""
-    since = now - THROTTLE_WINDOW_S
-    with engine.connect() as connection:
-        by_user = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(login_failures)
-            .where(login_failures.c.username == username, login_failures.c.at > since)
-        ).scalar_one()
-        if by_user >= MAX_FAILURES_PER_USER:
-            return True
-        by_remote = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(login_failures)
-            .where(login_failures.c.remote == remote, login_failures.c.at > since)
-        ).scalar_one()
-    return by_remote >= MAX_FAILURES_PER_REMOTE
-
-
-def record_failure(engine: sa.engine.Engine, username: str, remote: str, now: float) -> None:
-    """Count a failed login (and forget failures older than a day)."""
-    with engine.begin() as connection:
-        connection.execute(sa.insert(login_failures).values(username=username[:64], remote=remote[:64], at=now))
-        connection.execute(sa.delete(login_failures).where(login_failures.c.at < now - 86_400))
-
-
-def clear_failures(engine: sa.engine.Engine, username: str) -> None:
-    """Forget a username's failed logins (after a successful one)."""
-    with engine.begin() as connection:
-        connection.execute(sa.delete(login_failures).where(login_failures.c.username == username))
 
 
 # --- redirects ---------------------------------------------------------------------------------------
@@ -396,9 +258,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = request.app[STATE]
     now = state.clock()
     token = request.cookies.get(COOKIE_NAME, "")
-    session = (
-        await state.run(load_session, token, now, state.idle_timeout_s, state.absolute_timeout_s) if token else None
-    )
+    session = None
+    if token:
+        session = await run_db(request, load_session, token, now, state.idle_timeout_s, state.absolute_timeout_s)
     if not isinstance(session, StaffSession):
         reason = session if isinstance(session, str) else None
         if is_api(request):
@@ -417,5 +279,5 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if level == ADMIN and not session.is_admin:
         return error_response(request, 403, FORBIDDEN_MESSAGE)
     if now - session.last_seen_at >= TOUCH_EVERY_S:
-        await state.run(touch_session, session.token_hash, now)
+        await run_db(request, touch_session, session.token_hash, now)
     return await handler(request)
