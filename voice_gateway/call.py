@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import aiohttp
@@ -26,8 +27,15 @@ from voice_gateway.metrics import VoiceMetrics
 from voice_gateway.phone_text import Choice, SpokenReply, match_choice, render_for_phone, yes_no
 from voice_gateway.rasa_client import BotReply, RasaUnavailable, send_message
 from voice_gateway.speech.audio import resample
-from voice_gateway.speech.types import STT_SAMPLE_RATE, AudioChunk, SpeechToText, TextToSpeech, Transcript
-from voice_gateway.speech.vad import Endpointer, SileroVad, SpeechStarted, UtteranceEnded
+from voice_gateway.speech.types import (
+    STT_SAMPLE_RATE,
+    AudioChunk,
+    SpeechToText,
+    TextToSpeech,
+    Transcript,
+    VoiceActivityDetector,
+)
+from voice_gateway.speech.vad import Endpointer, SpeechStarted, UtteranceEnded
 from voice_gateway.voice_settings import VoiceSettings
 
 logger = logging.getLogger(__name__)
@@ -78,7 +86,7 @@ class VoiceServices:
     stt: SpeechToText
     tts: TextToSpeech
     prompts: PromptAudio
-    vad: SileroVad
+    vad: VoiceActivityDetector
     settings: VoiceSettings
     metrics: VoiceMetrics
     rasa_url: str
@@ -140,10 +148,10 @@ class CallSession:
         self.transferred = False
         self._playback_until = 0.0
         self._last_activity = time.monotonic()
-        self._turn_task: asyncio.Task | None = None
+        self._turn_task: asyncio.Task[None] | None = None
         self._queued_turn: Callable[[], Awaitable[None]] | None = None
-        self._playback_task: asyncio.Task | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._playback_task: asyncio.Future[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._marks = 0
         self._inbound_audio_s = 0.0
         self._started_at = 0.0
@@ -225,8 +233,7 @@ class CallSession:
                 self._last_activity = time.monotonic()
                 if event.reason == "max_length":
                     logger.info("call %s: utterance cut at %.0f s", self.call_id, event.duration_s)
-                utterance = event
-                self._schedule_turn(lambda u=utterance: self._speech_turn(u))
+                self._schedule_turn(partial(self._speech_turn, event))
 
     async def on_dtmf(self, digit: str) -> None:
         """A keypad digit from the caller."""
@@ -237,7 +244,7 @@ class CallSession:
             await self._barge_in()
         text = self.dtmf.press(digit, self.last_reply)
         if text is not None:
-            self._schedule_turn(lambda t=text: self._text_turn(t, source="dtmf"))
+            self._schedule_turn(partial(self._text_turn, text, source="dtmf"))
 
     async def on_text(self, text: str) -> None:
         """Typed text in the call (browser voice): handled like a recognised utterance."""
@@ -247,7 +254,7 @@ class CallSession:
         if self.speaking:
             await self._barge_in()
         typed = text.strip()
-        self._schedule_turn(lambda: self._text_turn(typed, source="text"))
+        self._schedule_turn(partial(self._text_turn, typed, source="text"))
 
     def on_mark(self, name: str) -> None:
         """Playback reached a mark we sent; the last mark means the caller has heard everything."""
@@ -326,7 +333,7 @@ class CallSession:
         self,
         text: str,
         times: TurnTimes,
-        thinking: asyncio.Task,
+        thinking: asyncio.Task[None],
         *,
         transcript: Transcript | None,
         source: str,
@@ -401,28 +408,33 @@ class CallSession:
         """Latency of the turn in the log (no citizen text) and in the metrics."""
         if not times.first_audio:
             return
+        stt_s = round(times.transcript - times.speech_end, 3)
+        dialogue_s = round(times.reply - times.transcript, 3)
+        tts_first_audio_s = round(times.first_audio - times.reply, 3)
+        voice_to_voice_s = round(times.first_audio - times.speech_end, 3)
+        confidence = round(transcript.confidence, 3) if transcript else None
         figures = {
-            "stt_s": round(times.transcript - times.speech_end, 3),
-            "dialogue_s": round(times.reply - times.transcript, 3),
-            "tts_first_audio_s": round(times.first_audio - times.reply, 3),
-            "voice_to_voice_s": round(times.first_audio - times.speech_end, 3),
-            "stt_confidence": round(transcript.confidence, 3) if transcript else None,
+            "stt_s": stt_s,
+            "dialogue_s": dialogue_s,
+            "tts_first_audio_s": tts_first_audio_s,
+            "voice_to_voice_s": voice_to_voice_s,
+            "stt_confidence": confidence,
             "source": source,
             "outcome": outcome,
         }
-        self.services.metrics.observe_stage(self.channel, "tts_first_audio", figures["tts_first_audio_s"])
-        self.services.metrics.observe_stage(self.channel, "voice_to_voice", figures["voice_to_voice_s"])
+        self.services.metrics.observe_stage(self.channel, "tts_first_audio", tts_first_audio_s)
+        self.services.metrics.observe_stage(self.channel, "voice_to_voice", voice_to_voice_s)
         logger.info("call %s turn %d latency %s", self.call_id, self.turns, figures)
         if self.services.turn_recorder is not None:
             row = {
                 "turn_id": times.turn_id,
                 "conversation_id": self.call_id,
                 "outcome": outcome,
-                "transcript_confidence": figures["stt_confidence"],
-                "stt_ms": figures["stt_s"] * 1000 if transcript else None,
-                "dialogue_ms": figures["dialogue_s"] * 1000,
-                "tts_first_ms": figures["tts_first_audio_s"] * 1000,
-                "voice_to_voice_ms": figures["voice_to_voice_s"] * 1000,
+                "transcript_confidence": confidence,
+                "stt_ms": stt_s * 1000 if transcript else None,
+                "dialogue_ms": dialogue_s * 1000,
+                "tts_first_ms": tts_first_audio_s * 1000,
+                "voice_to_voice_ms": voice_to_voice_s * 1000,
             }
             self._spawn(self.services.turn_recorder.record(row), "record-turn")
 
@@ -500,7 +512,7 @@ class CallSession:
             await asyncio.sleep(0.25)
             typed = self.dtmf.poll()
             if typed is not None:  # a number typed without '#': the inter-digit timeout has passed
-                self._schedule_turn(lambda t=typed: self._text_turn(t, source="dtmf"))
+                self._schedule_turn(partial(self._text_turn, typed, source="dtmf"))
                 continue
             if self.busy or self.speaking or self.endpointer.in_speech or self.transferred:
                 continue
@@ -557,7 +569,7 @@ class CallSession:
         while self.speaking and time.monotonic() < deadline and not self.closed:
             await asyncio.sleep(0.05)
 
-    def _spawn(self, coroutine: Awaitable[Any], name: str) -> asyncio.Task:
+    def _spawn(self, coroutine: Awaitable[Any], name: str) -> asyncio.Task[Any]:
         """A task of this call: logged if it fails, cancelled when the call ends."""
         task = asyncio.ensure_future(coroutine)
         task.set_name(f"call-{self.call_id}-{name}")
@@ -565,7 +577,7 @@ class CallSession:
         task.add_done_callback(self._task_done)
         return task
 
-    def _task_done(self, task: asyncio.Task) -> None:
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("call %s: task %s failed: %r", self.call_id, task.get_name(), task.exception())

@@ -36,11 +36,10 @@ async def build_services(app: web.Application, voice: VoiceSettings) -> VoiceSer
         stt_settings = replace(stt_settings, model_dir=Path(voice.stt_model_dir))
     stt_settings = replace(stt_settings, workers=voice.stt_workers, cpu_threads=voice.stt_cpu_threads)
     stt = await asyncio.to_thread(WhisperSpeechToText, stt_settings)
+    await stt.start()
     voice_path = voice.tts_voice or (str(DEFAULT_DANISH_VOICE) if DEFAULT_DANISH_VOICE.exists() else None)
     tts = create_tts(voice_path, workers=voice.tts_workers)
-    start = getattr(tts, "start", None)
-    if start is not None:
-        await start()
+    await tts.start()
     prompts = CachedPrompts(tts)
     services = VoiceServices(
         stt=stt,
@@ -81,9 +80,7 @@ def setup_voice(app: web.Application, voice: VoiceSettings) -> None:
         if server is not None:
             await server.wait_closed()
         await services.tts.close()
-        close_stt = getattr(services.stt, "close", None)
-        if close_stt is not None:
-            await close_stt()
+        await services.stt.close()
 
     app.cleanup_ctx.append(voice_context)
     app.router.add_get("/voice/twilio", handle_media_stream)

@@ -8,28 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
-from voice_gateway.speech.types import AudioChunk, Transcript
+from voice_gateway.speech.types import AudioChunk, SpeechToText, TextToSpeech, Transcript
 
 
-class FakeStt:
+class FakeStt(SpeechToText):
     """Fake speech-to-text: always hears the same words."""
 
     async def transcribe(self, pcm16k: bytes) -> Transcript:
         return Transcript(text="hvornår har I åbent", confidence=0.9, audio_s=len(pcm16k) / 32000, stt_s=0.01)
 
 
-class FakeTts:
+class FakeTts(TextToSpeech):
     """Fake text-to-speech: 100 ms of silence per sentence."""
 
-    sample_rate = 16_000
+    @property
+    def sample_rate(self) -> int:
+        return 16_000
 
-    async def synthesize(self, text: str) -> AsyncIterator[AudioChunk]:
+    async def synthesize(self, text: str) -> AsyncGenerator[AudioChunk, None]:
         yield AudioChunk(bytes(3200), 16_000)
-
-    async def close(self) -> None:
-        return None
 
 
 class FakePrompts:

@@ -17,7 +17,7 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ from voice_gateway.speech.tts import (
     create_tts,
     parse_wav,
 )
-from voice_gateway.speech.types import AudioChunk
+from voice_gateway.speech.types import AudioChunk, TextToSpeech
 
 REPO = REPO_ROOT
 REPO_VOICE = REPO / "models" / "tts" / "en_US-joe-medium" / "en_US-joe-medium.onnx"
@@ -315,7 +315,7 @@ def test_parse_wav_rejects_garbage() -> None:
 # Cached prompts and engine choice
 
 
-class CountingTts:
+class CountingTts(TextToSpeech):
     """Wraps an engine and counts syntheses."""
 
     def __init__(self, inner: EspeakTextToSpeech) -> None:
@@ -326,7 +326,7 @@ class CountingTts:
     def sample_rate(self) -> int:
         return self.inner.sample_rate
 
-    async def synthesize(self, text: str) -> AsyncIterator[AudioChunk]:
+    async def synthesize(self, text: str) -> AsyncGenerator[AudioChunk, None]:
         self.calls.append(text)
         async for chunk in self.inner.synthesize(text):
             yield chunk

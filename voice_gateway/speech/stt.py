@@ -32,7 +32,7 @@ from typing import Any
 from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.speech.audio import pcm_to_float, rms_dbfs
 from voice_gateway.speech.hallucination import GuardSettings, guard
-from voice_gateway.speech.types import STT_SAMPLE_RATE, Transcript
+from voice_gateway.speech.types import STT_SAMPLE_RATE, SpeechToText, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def check_model_dir(model_dir: Path) -> None:
             )
 
 
-class WhisperSpeechToText:
+class WhisperSpeechToText(SpeechToText):
     """The :class:`~voice_gateway.speech.types.SpeechToText` of the gateway, on faster-whisper.
 
     The model is loaded once, in the constructor (blocking, well under a second for whisper-base).

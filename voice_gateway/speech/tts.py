@@ -30,7 +30,7 @@ import sys
 import time
 import wave
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +63,7 @@ class TtsError(RuntimeError):
 
 async def _stream_sentences(
     sentences: Sequence[str], synthesize_one: Callable[[str], Awaitable[AudioChunk]]
-) -> AsyncIterator[AudioChunk]:
+) -> AsyncGenerator[AudioChunk, None]:
     """Yield the audio of each sentence in order; sentence k+1 is synthesised while the consumer has chunk k.
 
     Closing the iterator or cancelling the consumer cancels the sentence in progress.
@@ -347,7 +347,7 @@ class _PiperProcess:
         self._fail_waiters(TtsError("the Piper text-to-speech engine was closed"))
 
 
-class PiperTextToSpeech:
+class PiperTextToSpeech(TextToSpeech):
     """Piper voices synthesised by a pool of worker processes (GPL-3.0 engine kept behind a pipe).
 
     Each sentence goes to the least busy worker; an answer has at most one sentence queued ahead of
@@ -416,7 +416,7 @@ class PiperTextToSpeech:
         await asyncio.gather(*(worker.ensure_started() for worker in self._workers))
         self._sample_rate = self._workers[0].sample_rate
 
-    async def synthesize(self, text: str) -> AsyncIterator[AudioChunk]:
+    async def synthesize(self, text: str) -> AsyncGenerator[AudioChunk, None]:
         """Yield the audio of ``text`` one sentence at a time (nothing for empty text)."""
         sentences = _prepare(text)
         if not sentences:
@@ -463,7 +463,7 @@ def parse_wav(data: bytes) -> tuple[bytes, int]:
     return pcm, rate
 
 
-class EspeakTextToSpeech:
+class EspeakTextToSpeech(TextToSpeech):
     """espeak-ng (Danish by default): robotic but offline and always available; one short process per sentence."""
 
     def __init__(
@@ -512,7 +512,7 @@ class EspeakTextToSpeech:
         if not chunk.pcm:
             raise TtsError(f"espeak-ng voice {self.voice!r} produced no audio")
 
-    async def synthesize(self, text: str) -> AsyncIterator[AudioChunk]:
+    async def synthesize(self, text: str) -> AsyncGenerator[AudioChunk, None]:
         """Yield the audio of ``text`` one sentence at a time (nothing for empty text)."""
         sentences = _prepare(text)
         async with contextlib.aclosing(_stream_sentences(sentences, self._synthesize_sentence)) as chunks:
@@ -546,9 +546,6 @@ class EspeakTextToSpeech:
         if rate != self._sample_rate:
             pcm = resample(pcm, rate, self._sample_rate)
         return AudioChunk(pcm=pcm, sample_rate=self._sample_rate)
-
-    async def close(self) -> None:
-        """Nothing to stop: each sentence's process ends with it."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -609,14 +606,9 @@ class CachedPrompts:
         """Synthesise and store one prompt."""
         rate = self.tts.sample_rate
         parts: list[bytes] = []
-        chunks = self.tts.synthesize(key)
-        try:
+        async with contextlib.aclosing(self.tts.synthesize(key)) as chunks:
             async for chunk in chunks:
                 parts.append(chunk.pcm if chunk.sample_rate == rate else resample(chunk.pcm, chunk.sample_rate, rate))
-        finally:
-            aclose = getattr(chunks, "aclose", None)
-            if aclose is not None:
-                await aclose()
         audio = AudioChunk(pcm=b"".join(parts), sample_rate=rate)
         self._audio[key] = audio
         while len(self._audio) > self.max_entries:

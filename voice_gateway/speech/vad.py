@@ -1,9 +1,9 @@
 """Endpointing: where an utterance starts and ends, with the Silero VAD model shipped inside faster-whisper.
 
-One ONNX session is shared by all calls (``SileroVad``); each call keeps its own recurrent state in an
-``Endpointer``. Audio goes in as 16 kHz PCM16 in any chunk size; the endpointer runs the model on
-32 ms windows and reports ``SpeechStarted`` (used for barge-in) and ``UtteranceEnded`` (the audio of
-one utterance, ended by silence or by the length cap).
+One ONNX session is shared by all calls (``SileroVad``, the gateway's ``VoiceActivityDetector``); each
+call keeps its own recurrent state in an ``Endpointer``. Audio goes in as 16 kHz PCM16 in any chunk
+size; the endpointer runs the model on 32 ms windows and reports ``SpeechStarted`` (used for barge-in)
+and ``UtteranceEnded`` (the audio of one utterance, ended by silence or by the length cap).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from voice_gateway.speech.audio import pcm_to_float
-from voice_gateway.speech.types import STT_SAMPLE_RATE
+from voice_gateway.speech.types import STT_SAMPLE_RATE, VoiceActivityDetector
 
 WINDOW_SAMPLES = 512  # 32 ms at 16 kHz, what the Silero model takes
 CONTEXT_SAMPLES = 64
@@ -74,7 +74,7 @@ def silero_model_path() -> str:
     raise FileNotFoundError(f"faster-whisper has no Silero VAD model in {get_assets_path()}")
 
 
-class SileroVad:
+class SileroVad(VoiceActivityDetector):
     """The shared Silero VAD ONNX session; ``probability`` runs one 32 ms window for one call's state."""
 
     def __init__(self, path: str | None = None) -> None:
@@ -88,6 +88,10 @@ class SileroVad:
             path or silero_model_path(), providers=["CPUExecutionProvider"], sess_options=options
         )
         self._lock = threading.Lock()
+
+    def new_state(self) -> VadState:
+        """Fresh recurrent state for one audio stream."""
+        return VadState()
 
     def probability(self, window: np.ndarray, state: VadState) -> float:
         """Speech probability of one window (512 samples, float32), updating ``state``."""
@@ -109,10 +113,10 @@ class VadState:
 class Endpointer:
     """Turns a stream of 16 kHz audio into speech-start and utterance-end events for one call."""
 
-    def __init__(self, vad: SileroVad, settings: VadSettings | None = None) -> None:
+    def __init__(self, vad: VoiceActivityDetector, settings: VadSettings | None = None) -> None:
         self._vad = vad
         self.settings = settings or VadSettings()
-        self._state = VadState()
+        self._state = vad.new_state()
         self._pending = b""
         self._pre_roll: list[bytes] = []
         self._utterance: list[bytes] = []
@@ -129,7 +133,7 @@ class Endpointer:
 
     def reset(self) -> None:
         """Forget any partial utterance (e.g. after the call state changed)."""
-        self._state = VadState()
+        self._state = self._vad.new_state()
         self._pending = b""
         self._pre_roll.clear()
         self._utterance.clear()
