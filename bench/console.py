@@ -56,6 +56,7 @@ from muni_core.conversations.schema import (
 )
 from muni_core.conversations.store import insert_conversation
 from muni_core.paths import REPO_ROOT
+from tests.support import events as build
 from tests.support.postgres import DEFAULT_PG_URL, ScratchDatabaseError, create_postgres_database
 
 CONTENT_DIR = REPO_ROOT / "content"
@@ -226,10 +227,12 @@ class ConversationFactory:
 
     # --- events --------------------------------------------------------------------------------
 
-    def _user(self, ts: float, text: str, intent: str, channel: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    def _user(
+        self, ts: float, text: str, intent: str, channel: str, municipality: str, voice: dict[str, Any] | None
+    ) -> dict[str, Any]:
         rng = self.rng
         message_id = self._id()
-        topic = intent if intent.startswith("faq/") else None
+        topic = intent.split("/", 1)[1] if intent.startswith("faq/") else None
         name = "faq" if topic else intent
         confidence = round(rng.uniform(0.55, 0.999), 4)
         ranking = self._ranking(name, confidence)
@@ -240,103 +243,63 @@ class ConversationFactory:
                 {"name": "nlu_fallback", "confidence": 0.5},
                 *self._ranking(original, round(rng.uniform(0.2, 0.49), 4)),
             ]
-        parse: dict[str, Any] = {
-            "intent": {"name": name, "confidence": confidence},
-            "entities": [],
-            "text": text,
-            "message_id": message_id,
-            "metadata": metadata,
-            "intent_ranking": ranking,
-        }
+        selector: dict[str, Any] = {}
         if topic:
             selector_confidence = round(rng.uniform(0.6, 0.999), 4)
             others = rng.sample(self.faq_topics, 3)
-            parse["response_selector"] = {
-                "all_retrieval_intents": ["faq"],
-                "faq": {
-                    "response": {
-                        "responses": None,
-                        "confidence": selector_confidence,
-                        "intent_response_key": topic,
-                        "utter_action": f"utter_{topic}",
-                    },
-                    "ranking": [
-                        {"confidence": selector_confidence, "intent_response_key": topic},
-                        *(
-                            {"confidence": round((1 - selector_confidence) / 3, 4), "intent_response_key": other}
-                            for other in others
-                            if other != topic
-                        ),
-                    ],
-                },
+            share = round((1 - selector_confidence) / 3, 4)
+            selector = {
+                "faq": topic,
+                "faq_confidence": selector_confidence,
+                "faq_ranking": [(other.split("/", 1)[1], share) for other in others if other != intent],
             }
-        return {
-            "event": "user",
-            "timestamp": ts,
-            "metadata": metadata,
-            "text": text,
-            "parse_data": parse,
-            "input_channel": channel,
-            "message_id": message_id,
-        }
+        return build.user(
+            text,
+            name,
+            ts,
+            confidence=confidence,
+            channel=channel,
+            municipality=municipality,
+            voice=voice,
+            ranking=ranking,
+            message_id=message_id,
+            **selector,
+        )
 
-    @staticmethod
-    def _action(ts: float, name: str, confidence: float = 1.0) -> dict[str, Any]:
-        return {
-            "event": "action",
-            "timestamp": ts,
-            "name": name,
-            "policy": "policy_0_RulePolicy" if name != "action_session_start" else None,
-            "confidence": confidence,
-            "action_text": None,
-            "hide_rule_turn": name != "action_listen",
-        }
-
-    @staticmethod
-    def _bot(ts: float, text: str | None, utter_action: str | None = None, **data: Any) -> dict[str, Any]:
-        payload = {"elements": None, "quick_replies": None, "buttons": None, "attachments": None, "image": None}
-        payload["custom"] = None
-        payload.update(data)
-        event: dict[str, Any] = {"event": "bot", "timestamp": ts}
-        if utter_action:
-            event["metadata"] = {"utter_action": utter_action}
-        event.update({"text": text, "data": payload})
-        return event
-
-    def _answer(self, intent: str, values: dict[str, str], misunderstood: int) -> list[tuple[str, str | None, dict]]:
-        """(action, bot text, bot data) for the assistant's reply to ``intent``."""
+    def _answer(
+        self, intent: str, values: dict[str, str], misunderstood: int
+    ) -> list[tuple[str, str | None, list[tuple[str, str]]]]:
+        """(action, bot text, buttons as (title, payload)) for the assistant's reply to ``intent``."""
         responses = self.corpus.responses
         if intent.startswith("faq/"):
             topic = intent.split("/", 1)[1]
             return [
-                ("action_answer_faq", _fill(self.corpus.answers.get(topic, responses["core_fallback"]), values), {})
+                ("action_answer_faq", _fill(self.corpus.answers.get(topic, responses["core_fallback"]), values), [])
             ]
         if intent == "nlu_fallback":
             if misunderstood >= 2:
-                buttons = [
-                    {"title": responses["offer_handoff_yes"], "payload": "/human_handoff"},
-                    {"title": responses["offer_handoff_no"], "payload": "/deny"},
-                ]
-                return [("action_offer_handoff", responses["offer_handoff"], {"buttons": buttons})]
+                buttons = [(responses["offer_handoff_yes"], "/human_handoff"), (responses["offer_handoff_no"], "/deny")]
+                return [("action_offer_handoff", responses["offer_handoff"], buttons)]
             if self.rng.random() < 0.4:
-                return [("action_core_fallback", responses["core_fallback"], {})]
-            buttons = [{"title": t.split("/")[1].replace("_", " ").capitalize(), "payload": f"/{t}"} for t in
-                       self.rng.sample(self.faq_topics, 3)]  # fmt: skip
-            return [("action_clarify", responses["clarify"], {"buttons": buttons})]
+                return [("action_core_fallback", responses["core_fallback"], [])]
+            buttons = [
+                (t.split("/")[1].replace("_", " ").capitalize(), f"/{t}") for t in self.rng.sample(self.faq_topics, 3)
+            ]
+            return [("action_clarify", responses["clarify"], buttons)]
         if intent == "human_handoff":
-            return [("action_handoff", _fill(responses["handoff"], values), {})]
+            return [("action_handoff", _fill(responses["handoff"], values), [])]
         if intent == "opening_hours":
             hours = f"Borgerservice i {values['municipality_name']} har åbent i dag kl. 10-15."
-            return [("action_opening_hours", hours, {})]
+            return [("action_opening_hours", hours, [])]
         if intent == "contact_info":
             contact = f"Du kan ringe til Borgerservice på {values['phone'] or 'kommunens hovednummer'}."
-            return [("action_contact_info", contact, {})]
+            return [("action_contact_info", contact, [])]
         if intent == "book_appointment":
-            return [("booking_form", responses.get("booking_ask_service", "Hvor vil du booke en tid?"), {})]
+            return [("booking_form", responses.get("booking_ask_service", "Hvor vil du booke en tid?"), [])]
         if intent == "inform":
-            return [("booking_form", responses.get("booking_ask_name", "Hvad er dit fulde navn?"), {})]
+            return [("booking_form", responses.get("booking_ask_name", "Hvad er dit fulde navn?"), [])]
         if intent in ("check_appointment", "cancel_appointment"):
-            return [("action_start_manage", "Hvad er dit bookingnummer?", {})]
+            return [("action_start_manage", "Hvad er dit bookingnummer?", [])]
         utter = {
             "greet": "utter_greet",
             "goodbye": "utter_goodbye",
@@ -348,10 +311,10 @@ class ConversationFactory:
             "stop": "utter_deny_ack",
         }.get(intent)
         if utter and utter in responses:
-            return [(utter, _fill(responses[utter], values), {})]
+            return [(utter, _fill(responses[utter], values), [])]
         if intent == "repeat":
-            return [("action_repeat", responses["nothing_to_repeat"], {})]
-        return [("action_core_fallback", responses["core_fallback"], {})]
+            return [("action_repeat", responses["nothing_to_repeat"], [])]
+        return [("action_core_fallback", responses["core_fallback"], [])]
 
     def _plan(self, turns: int, voice: bool) -> list[str]:
         rng = self.rng
@@ -395,10 +358,10 @@ class ConversationFactory:
         conversation_id = ("CA" + self._id()) if channel == "phone" else self._id()
         session_metadata = {"municipality": municipality}
         events: list[dict[str, Any]] = [
-            {**self._action(ts, "action_session_start"), "metadata": session_metadata},
-            {"event": "session_started", "timestamp": ts + 0.01, "metadata": session_metadata},
-            {"event": "slot", "timestamp": ts + 0.02, "name": "municipality", "value": municipality},
-            self._action(ts + 0.03, "action_listen"),
+            build.action("action_session_start", ts, metadata=session_metadata),
+            build.session_started(ts + 0.01, session_metadata),
+            build.slot("municipality", municipality, ts + 0.02),
+            build.action("action_listen", ts + 0.03),
         ]
         voice_rows: list[dict[str, Any]] = []
         misunderstood = 0
@@ -406,12 +369,12 @@ class ConversationFactory:
         for intent in plan:
             ts += rng.uniform(4, 18) if voice else rng.uniform(6, 60)
             text = self._citizen_text(intent, voice)
-            metadata: dict[str, Any] = {"municipality": municipality}
+            figures: dict[str, Any] | None = None
             if voice:
                 turn_id = self._id()
                 confidence = round(min(0.99, max(0.2, rng.gauss(0.82, 0.1))), 3)
                 stt_ms = round(rng.lognormvariate(5.9, 0.35), 1)
-                metadata["voice"] = {"turn_id": turn_id, "source": "speech", "confidence": confidence, "stt_ms": stt_ms}
+                figures = {"turn_id": turn_id, "source": "speech", "confidence": confidence, "stt_ms": stt_ms}
                 dialogue_ms = round(rng.lognormvariate(5.0, 0.4), 1)
                 tts_first_ms = round(rng.lognormvariate(5.3, 0.3), 1)
                 voice_rows.append(
@@ -428,15 +391,15 @@ class ConversationFactory:
                     }
                 )
             misunderstood = misunderstood + 1 if intent == "nlu_fallback" else 0
-            events.append(self._user(ts, text, intent, channel, metadata))
+            events.append(self._user(ts, text, intent, channel, municipality, figures))
             events.append({"event": "user_featurization", "timestamp": ts + 0.01, "use_text_for_featurization": False})
-            for action, bot_text, data in self._answer(intent, values, misunderstood):
+            for action, bot_text, buttons in self._answer(intent, values, misunderstood):
                 ts += rng.uniform(0.2, 1.5)
-                events.append(self._action(ts, action, round(rng.uniform(0.9, 1.0), 4)))
+                events.append(build.action(action, ts, round(rng.uniform(0.9, 1.0), 4)))
                 utter = action if action.startswith("utter_") else None
                 if intent.startswith("faq/"):
                     utter = f"utter_{intent}"
-                events.append(self._bot(ts + 0.001, bot_text, utter, **data))
+                events.append(build.bot(bot_text, ts + 0.001, buttons, utter_action=utter))
                 if action == "action_handoff":
                     handoff = {
                         "version": 1,
@@ -446,15 +409,15 @@ class ConversationFactory:
                         "channel": channel,
                         "contact_phone": values["phone"] or None,
                     }
-                    events.append(self._bot(ts + 0.002, None, None, custom={"handoff": handoff}))
-            events.append(self._action(ts + 0.01, "action_listen"))
+                    events.append(build.bot(None, ts + 0.002, custom={"handoff": handoff}))
+            events.append(build.action("action_listen", ts + 0.01))
         if not voice and rng.random() < 0.18:
             ts += rng.uniform(5, 30)
             rating = "yes" if rng.random() < 0.7 else "no"
-            events.append({"event": "slot", "timestamp": ts, "name": "citizen_rating", "value": rating})
+            events.append(build.slot("citizen_rating", rating, ts))
             if rating == "no" and rng.random() < 0.3:
                 comment = rng.choice(("For langt svar", "Fik ikke svar på mit spørgsmål", "Forstod mig ikke"))
-                events.append({"event": "slot", "timestamp": ts, "name": "citizen_rating_comment", "value": comment})
+                events.append(build.slot("citizen_rating_comment", comment, ts))
         return conversation_id, events, voice_rows
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +25,7 @@ from muni_core.conversations.schema import create_schema, rasa_metadata, voice_t
 from muni_core.conversations.store import insert_conversation
 from tests.support.browser import chromium, chromium_installed, screenshot, serious_violations  # noqa: F401 - chromium_installed: autouse fixture
 from tests.support.chromium import serving
+from tests.support.events import action, bot, slot, user
 from voice_gateway.app import create_app
 from voice_gateway.settings import GatewaySettings
 
@@ -39,83 +39,65 @@ def _fast_password_hashing(monkeypatch) -> None:
     monkeypatch.setattr(accounts, "_dummy_hash", None, raising=False)
 
 
-def _user(text: str, intent: str, ts: float, channel: str, municipality: str, **extra: Any) -> dict[str, Any]:
-    parse: dict[str, Any] = {"intent": {"name": intent, "confidence": extra.get("confidence", 0.9)}, "entities": []}
-    if extra.get("faq"):
-        parse["response_selector"] = {
-            "faq": {"response": {"intent_response_key": f"faq/{extra['faq']}", "confidence": 0.9}}
-        }
-    if extra.get("entities"):
-        parse["entities"] = [{"entity": name, "value": value} for name, value in extra["entities"].items()]
-    metadata: dict[str, Any] = {"municipality": municipality}
-    if extra.get("voice"):
-        metadata["voice"] = extra["voice"]
-    return {
-        "event": "user",
-        "timestamp": ts,
-        "text": text,
-        "input_channel": channel,
-        "metadata": metadata,
-        "parse_data": parse,
-    }
-
-
-def _bot(text: str, ts: float, buttons: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "event": "bot",
-        "timestamp": ts,
-        "text": text,
-        "data": {"buttons": [{"title": b, "payload": "/" + b} for b in buttons or []]},
-    }
-
-
 def seed(engine: sa.engine.Engine) -> None:
     now = datetime.now(COPENHAGEN).replace(hour=10, minute=0, second=0, microsecond=0)
     day = [(now - timedelta(days=offset)).timestamp() for offset in range(12)]
     conversations = {
         "web-pas-1": [
-            _user("Hvad koster et nyt pas?", "faq", day[1], "web", "frederikshavn", faq="pas", confidence=0.93),
-            {"event": "action", "timestamp": day[1] + 1, "name": "utter_faq"},
-            _bot("Et pas koster 673 kr. for voksne.", day[1] + 1),
-            {"event": "slot", "timestamp": day[1] + 9, "name": "citizen_rating", "value": "yes"},
+            user("Hvad koster et nyt pas?", "faq", day[1], faq="pas", faq_confidence=0.9, confidence=0.93),
+            action("utter_faq", day[1] + 1),
+            bot("Et pas koster 673 kr. for voksne.", day[1] + 1),
+            slot("citizen_rating", "yes", day[1] + 9),
         ],
         "phone-book-2": [
-            _user(
+            user(
                 "jeg vil gerne booke en tid på jobcentret",
                 "book_appointment",
                 day[2],
-                "phone",
-                "frederikshavn",
+                channel="phone",
                 entities={"service": "jobcenter"},
                 voice={"turn_id": "turn-a", "confidence": 0.83, "stt_ms": 420.0},
             ),
-            {"event": "action", "timestamp": day[2] + 1, "name": "booking_form"},
-            _bot("Hvilken dag passer dig?", day[2] + 1, ["Mandag", "Tirsdag"]),
-            {"event": "slot", "timestamp": day[2] + 2, "name": "cpr_number", "value": "enc:v1:gAAAAAB"},
-            {"event": "action", "timestamp": day[2] + 3, "name": "action_handoff"},
+            action("booking_form", day[2] + 1),
+            bot("Hvilken dag passer dig?", day[2] + 1, [("Mandag", "/Mandag"), ("Tirsdag", "/Tirsdag")]),
+            slot("cpr_number", "enc:v1:gAAAAAB", day[2] + 2),
+            action("action_handoff", day[2] + 3),
         ],
         "kiosk-fallback-3": [
-            _user("blablabla vejen er hullet", "nlu_fallback", day[3], "kiosk", "aalborg", confidence=0.31),
-            {"event": "action", "timestamp": day[3] + 1, "name": "action_core_fallback"},
-            _bot("Undskyld, det forstod jeg ikke.", day[3] + 1),
+            user(
+                "blablabla vejen er hullet",
+                "nlu_fallback",
+                day[3],
+                channel="kiosk",
+                municipality="aalborg",
+                confidence=0.31,
+            ),
+            action("action_core_fallback", day[3] + 1),
+            bot("Undskyld, det forstod jeg ikke.", day[3] + 1),
         ],
         "web-bolig-4": [
-            _user(
-                "kan jeg få boligstøtte til huslejen <b>nu</b>", "faq", day[5], "web", "hjoerring", faq="boligstoette"
+            user(
+                "kan jeg få boligstøtte til huslejen <b>nu</b>",
+                "faq",
+                day[5],
+                municipality="hjoerring",
+                faq="boligstoette",
+                faq_confidence=0.9,
             ),
-            _bot("Du kan søge boligstøtte på borger.dk.", day[5] + 1),
+            bot("Du kan søge boligstøtte på borger.dk.", day[5] + 1),
         ],
         "browser-flyt-5": [
-            _user(
+            user(
                 "hvordan melder jeg flytning til Ærø",
                 "faq",
                 day[10],
-                "browser",
-                "aalborg",
+                channel="browser",
+                municipality="aalborg",
                 faq="flytning",
+                faq_confidence=0.9,
                 voice={"turn_id": "turn-b", "confidence": 0.77},
             ),
-            _bot("Du melder flytning på borger.dk.", day[10] + 1),
+            bot("Du melder flytning på borger.dk.", day[10] + 1),
         ],
     }
     with engine.begin() as connection:

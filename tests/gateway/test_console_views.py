@@ -1,8 +1,9 @@
 """The staff console's pages, API and queries over a real (temporary) conversation database.
 
-Conversations are written as Rasa would store them (``insert_conversation``: the ``events`` rows and
-the console's index). The store's list, filter and search tests run on SQLite and, when a server is
-reachable at postgresql://postgres@127.0.0.1:5432, also on PostgreSQL (a throw-away database per run).
+Conversations are written as Rasa would store them (the event dicts of ``tests.support.events``;
+``insert_conversation``: the ``events`` rows and the console's index). The list, filter and search
+tests run on SQLite and, when a server is reachable at postgresql://postgres@127.0.0.1:5432, also on
+PostgreSQL (a throw-away database per run).
 The console's clock is a fake one, fixed at Friday 20 November 2026, 12:00 in Copenhagen.
 """
 
@@ -35,6 +36,7 @@ from muni_core.conversations.schema import (
 )
 from muni_core.conversations.schema import conversations as conversations_table
 from muni_core.conversations.store import event_row, insert_conversation
+from tests.support.events import action, bot, session_start, slot, user
 from tests.support.postgres import ScratchDatabaseError, create_postgres_database
 from voice_gateway.app import setup_database
 from voice_gateway.console.app import setup_console
@@ -54,73 +56,19 @@ def at(days_ago: float, hour: int = 10, minute: int = 0) -> float:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=COPENHAGEN).timestamp()
 
 
-def user(
-    text: str,
-    intent: str,
-    ts: float,
-    *,
-    confidence: float = 0.9,
-    channel: str = "web",
-    municipality: str = "frederikshavn",
-    entities: dict[str, str] | None = None,
-    faq: str | None = None,
-    voice: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    parse: dict[str, Any] = {
-        "intent": {"name": intent, "confidence": confidence},
-        "entities": [
-            {"entity": name, "value": value, "start": 0, "end": 1, "extractor": "DIETClassifier"}
-            for name, value in (entities or {}).items()
-        ],
-        "intent_ranking": [{"name": intent, "confidence": confidence}],
-    }
-    if faq:
-        parse["response_selector"] = {
-            "faq": {"response": {"intent_response_key": f"faq/{faq}", "confidence": 0.88}, "ranking": []}
-        }
-    metadata: dict[str, Any] = {"municipality": municipality}
-    if voice:
-        metadata["voice"] = voice
-    return {
-        "event": "user",
-        "timestamp": ts,
-        "text": text,
-        "input_channel": channel,
-        "metadata": metadata,
-        "parse_data": parse,
-    }
-
-
-def bot(text: str, ts: float, buttons: list[tuple[str, str]] | None = None) -> dict[str, Any]:
-    data = {"buttons": [{"title": title, "payload": payload} for title, payload in buttons or []]}
-    return {"event": "bot", "timestamp": ts, "text": text, "data": data, "metadata": {}}
-
-
-def action(name: str, ts: float) -> dict[str, Any]:
-    return {"event": "action", "timestamp": ts, "name": name, "policy": "RulePolicy", "confidence": 1.0}
-
-
-def slot(name: str, value: Any, ts: float) -> dict[str, Any]:
-    return {"event": "slot", "timestamp": ts, "name": name, "value": value}
-
-
-def start(ts: float) -> list[dict[str, Any]]:
-    return [action("action_session_start", ts), {"event": "session_started", "timestamp": ts}]
-
-
 def seed(engine: sa.engine.Engine) -> dict[str, list[dict[str, Any]]]:
     """Six conversations, one per property the list filters on (see the table in each test)."""
     t1, t2, t3, t4, t5, t6 = at(1), at(2), at(3), at(10), at(40), at(5)
     conversations = {
         "web-pas-1": [
-            *start(t1),
+            *session_start(t1),
             user("Hvad koster et nyt pas?", "faq", t1 + 1, confidence=0.93, faq="pas"),
             action("utter_faq", t1 + 2),
             bot("Et pas koster 673 kr. for voksne.", t1 + 2),
             slot("citizen_rating", "yes", t1 + 30),
         ],
         "phone-book-2": [
-            *start(t2),
+            *session_start(t2),
             user(
                 "jeg vil gerne booke en tid på jobcentret",
                 "book_appointment",
@@ -145,7 +93,7 @@ def seed(engine: sa.engine.Engine) -> dict[str, list[dict[str, Any]]]:
             slot("citizen_rating", "no", t2 + 40),
         ],
         "kiosk-fallback-3": [
-            *start(t3),
+            *session_start(t3),
             user(
                 "blablabla vejen er hullet",
                 "nlu_fallback",
@@ -158,7 +106,7 @@ def seed(engine: sa.engine.Engine) -> dict[str, list[dict[str, Any]]]:
             bot("Undskyld, det forstod jeg ikke.", t3 + 2),
         ],
         "browser-flyt-4": [
-            *start(t4),
+            *session_start(t4),
             user(
                 "Min søn skal flytte til Ærø – hvordan melder jeg flytning?",
                 "faq",
@@ -171,12 +119,12 @@ def seed(engine: sa.engine.Engine) -> dict[str, list[dict[str, Any]]]:
             bot("Du melder flytning på borger.dk.", t4 + 2),
         ],
         "rest-xss-5": [
-            *start(t5),
+            *session_start(t5),
             user("<script>alert('x')</script> hej med dig", "greet", t5 + 1, channel="rest", municipality="hjoerring"),
             bot("Hej! Hvad kan jeg hjælpe med?", t5 + 2),
         ],
         "web-bolig-6": [
-            *start(t6),
+            *session_start(t6),
             user("kan jeg få boligstøtte til huslejen", "faq", t6 + 1, municipality="hjoerring", faq="boligstoette"),
             bot("Du kan søge boligstøtte på borger.dk.", t6 + 2),
         ],
@@ -550,7 +498,7 @@ def test_turns_show_intents_entities_actions_answers_and_voice(sqlite_engine) ->
 def test_a_conversation_without_an_index_row_gets_its_header_from_the_events(engine) -> None:
     """A database written before the console (no ``muni_conversations`` row): the header is folded the same way."""
     events = [
-        *start(at(2)),
+        *session_start(at(2)),
         user("tal med en medarbejder", "human_handoff", at(2) + 1, channel="phone", municipality="aalborg"),
         action("action_handoff", at(2) + 2),
         slot("citizen_rating", "no", at(2) + 9),

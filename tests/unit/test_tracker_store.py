@@ -15,6 +15,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from muni_rasa.tracker_store import ENCRYPTED_PREFIX, EventRedactor, RedactingSQLTrackerStore, data_key
+from tests.support.events import action, slot
 
 DOMAIN = Domain.from_dict(
     {
@@ -141,19 +142,19 @@ def test_data_key_from_the_environment(monkeypatch, tmp_path) -> None:
 def test_a_changed_key_empties_the_slot_instead_of_failing(tmp_path) -> None:
     old = EventRedactor(data_key(tmp_path / "a"))
     new = EventRedactor(data_key(tmp_path / "b"))
-    stored = old.event({"event": "slot", "name": "citizen_phone", "value": "20304050"})
+    stored = old.event(slot("citizen_phone", "20304050", 1.0))
     assert new.restore(stored)["value"] is None
     assert old.restore(stored)["value"] == "20304050"
 
 
 def test_rating_comment_and_unknown_events_are_redacted(tmp_path) -> None:
     redactor = EventRedactor(data_key(tmp_path))
-    comment = redactor.event({"event": "slot", "name": "citizen_rating_comment", "value": f"ring {PHONE}"})
+    comment = redactor.event(slot("citizen_rating_comment", f"ring {PHONE}", 1.0))
     assert comment["value"] == "ring [telefonnummer]"
     unknown = redactor.event({"event": "entities", "entities": [{"entity": "x", "value": CPR}], "timestamp": 1.0})
     assert CPR not in json.dumps(unknown)
-    action = {"event": "action", "name": "action_listen", "timestamp": 12345678.0}
-    assert redactor.event(action) == action
+    listen = action("action_listen", 12345678.0)
+    assert redactor.event(listen) == listen
 
 
 async def test_log_records_of_the_rasa_process_are_redacted(tmp_path, caplog) -> None:
