@@ -38,9 +38,12 @@ from muni_core.conversations.schema import conversations as conversations_table
 from muni_core.conversations.store import event_row, insert_conversation
 from tests.support.events import action, bot, session_start, slot, user
 from tests.support.postgres import ScratchDatabaseError, create_postgres_database
-from voice_gateway.app import setup_database
+from voice_gateway import app as gateway_app
+from voice_gateway.app import create_app, setup_database
 from voice_gateway.console.app import setup_console
 from voice_gateway.console.security import STATE, ConsoleState
+from voice_gateway.keys import DATABASE
+from voice_gateway.settings import GatewaySettings
 
 PASSWORD = "korrekt-hest-batteri-staple"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=COPENHAGEN).timestamp()
@@ -527,6 +530,24 @@ async def test_conversation_page_shows_each_turn(reviewer) -> None:
     assert "Telefon" in html and "frederikshavn" in html and "Nej" in html  # header: channel, municipality, rating
     faq = await (await reviewer.get("/console/conversations/web-pas-1")).text()
     assert '<code data-testid="intent">faq/pas</code>' in faq and "93 % sikker" in faq
+
+
+async def test_the_gateway_opens_one_engine_and_the_console_uses_it(aiohttp_client, db_url, monkeypatch) -> None:
+    """create_app opens the tracker database once, at start-up (keys.DATABASE); the console reads through it."""
+    opened: list[sa.engine.Engine] = []
+
+    def open_engine(url: str) -> sa.engine.Engine:
+        opened.append(sa.create_engine(url))
+        return opened[-1]
+
+    monkeypatch.setattr(gateway_app, "open_engine", open_engine)
+    app = create_app(GatewaySettings(database_url=db_url, console_secure_cookies=False))
+    assert opened == []  # nothing before the application starts
+    client = await aiohttp_client(app)
+    assert len(opened) == 1 and app[DATABASE] is opened[0]
+    assert (await login(client)).status == 303
+    assert (await client.get("/console/conversations/web-pas-1")).status == 200
+    assert len(opened) == 1
 
 
 async def test_unknown_conversation_is_a_danish_404(reviewer) -> None:
