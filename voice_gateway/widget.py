@@ -1,6 +1,7 @@
 """What the chat widget and the kiosk need from the gateway besides ``POST /api/chat``.
 
-- ``GET /widget/muni-widget.js`` and ``/widget/muni-widget.css``: the widget (one script tag on any page).
+- ``GET /widget/muni-widget.js`` and ``/widget/muni-widget.css``: the widget (one script tag on any page);
+  ``/widget/muni-mic.js``: the microphone capture that the widget and the ``/ring`` page share.
 - ``GET /kiosk``: the town-hall kiosk page, served with a strict Content-Security-Policy.
 - ``GET /api/widget-config``: whether read-aloud and the microphone are available (voice on).
 - ``POST /api/tts``: an answer read aloud (WAV) by the gateway's own text-to-speech.
@@ -26,7 +27,11 @@ from voice_gateway.webchat import SENDER_PATTERN, error_response
 
 logger = logging.getLogger(__name__)
 
-WIDGET_FILES = {"muni-widget.js": "application/javascript", "muni-widget.css": "text/css"}
+WIDGET_FILES = {
+    "muni-widget.js": "application/javascript",
+    "muni-widget.css": "text/css",
+    "muni-mic.js": "application/javascript",
+}
 MAX_TTS_CHARS = 1000
 MAX_COMMENT_CHARS = 500
 RATINGS = ("yes", "no")

@@ -247,7 +247,11 @@ async def handle_browser_voice(request: web.Request) -> web.StreamResponse:
 
 @lru_cache(maxsize=4)
 def _page(path: Path, mtime_ns: int) -> tuple[bytes, str]:
-    """The page's bytes and a Content-Security-Policy allowing exactly its inline script and style."""
+    """The page's bytes and a Content-Security-Policy allowing exactly its inline script and style.
+
+    Scripts from the gateway itself are allowed too: the shared microphone capture (``/widget/muni-mic.js``),
+    also loaded as the AudioWorklet module.
+    """
     html = path.read_bytes()
     text = html.decode("utf-8")
 
@@ -261,7 +265,7 @@ def _page(path: Path, mtime_ns: int) -> tuple[bytes, str]:
     del mtime_ns  # part of the cache key only: an edited page gets fresh hashes
     policy = (
         "default-src 'none'; "
-        f"script-src {hashes('script')} blob:; "
+        f"script-src {hashes('script')} 'self'; "
         f"style-src {hashes('style')}; "
         "connect-src 'self'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -270,7 +274,7 @@ def _page(path: Path, mtime_ns: int) -> tuple[bytes, str]:
 
 
 async def voice_page(request: web.Request) -> web.Response:
-    """The "Ring til kommunen fra din computer" page (script and style inline, pinned by a strict CSP)."""
+    """The "Ring til kommunen fra din computer" page (its script and style inline, pinned by a strict CSP)."""
     html, policy = _page(VOICE_PAGE, VOICE_PAGE.stat().st_mtime_ns)
     return web.Response(
         body=html,

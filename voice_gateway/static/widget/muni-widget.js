@@ -1,49 +1,11 @@
 /*! Muni: chat widget and town-hall kiosk for the municipality's digital assistant.
  * Vanilla JS, no dependencies, no build step, CSP-safe (no eval, no inline styles or handlers).
  * Embedding, data- attributes, CSP and kiosk setup: docs/widget.md.
- * This file is also loaded as the AudioWorklet module that captures the microphone (see the top).
+ * The microphone capture (muni-mic.js, shared with the /ring page) is loaded on first use.
  */
 (() => {
   "use strict";
 
-  // ---- microphone capture: 16 kHz PCM16 in 40 ms frames (AudioWorklet and ScriptProcessor fallback) ----
-  function makeDownsampler(inRate, outRate, frameSamples, emit) {
-    const step = inRate / outRate;
-    let frame = new Int16Array(frameSamples), filled = 0, sum = 0, count = 0, position = 0;
-    return function push(samples) {
-      for (let i = 0; i < samples.length; i++) {
-        sum += samples[i]; count++; position += 1;
-        let emitted = false;
-        while (position >= step) { // box filter over the input samples of each output sample
-          position -= step; emitted = true;
-          const value = Math.max(-1, Math.min(1, sum / count));
-          frame[filled++] = value < 0 ? value * 0x8000 : value * 0x7fff;
-          if (filled === frameSamples) { emit(frame.buffer); frame = new Int16Array(frameSamples); filled = 0; }
-        }
-        if (emitted) { sum = 0; count = 0; }
-      }
-    };
-  }
-
-  function workletMain() {
-    class MuniCapture extends AudioWorkletProcessor {
-      constructor() {
-        super();
-        this.push = makeDownsampler(sampleRate, 16000, 640, (buffer) => this.port.postMessage(buffer, [buffer]));
-      }
-      process(inputs) {
-        const channel = inputs[0] && inputs[0][0];
-        if (channel) this.push(channel);
-        return true;
-      }
-    }
-    registerProcessor("muni-capture", MuniCapture);
-  }
-
-  if (typeof window === "undefined") { // loaded with audioWorklet.addModule(): only register the processor
-    if (typeof registerProcessor === "function") workletMain();
-    return;
-  }
   if (window.MuniWidget) return; // loaded twice
 
   // ---- configuration from the script tag ---------------------------------------------------------
@@ -55,6 +17,7 @@
   const BASE = (data.gateway || SCRIPT_URL.origin + SCRIPT_URL.pathname.replace(/\/(widget\/)?[^/]*$/, ""))
     .replace(/\/+$/, "");
   const WS_URL = BASE.replace(/^http/i, "ws") + "/voice/browser";
+  const QUERY = SCRIPT_URL.search && !data.gateway ? SCRIPT_URL.search : ""; // e.g. a version, for our other files
   const ID_RE = /^[a-z0-9_-]{1,64}$/;
   const wantedMunicipality = data.municipality || (KIOSK ? query.get("municipality") : "") || "";
   const MUNICIPALITY = ID_RE.test(wantedMunicipality) ? wantedMunicipality : "";
@@ -187,8 +150,7 @@
   function build() {
     host = el("muni-widget", { id: "muni-widget-root" });
     shadow = host.attachShadow({ mode: "open" });
-    const css = SCRIPT_URL.search && !data.gateway ? SCRIPT_URL.search : "";
-    const link = el("link", { rel: "stylesheet", href: BASE + "/widget/muni-widget.css" + css });
+    const link = el("link", { rel: "stylesheet", href: BASE + "/widget/muni-widget.css" + QUERY });
     root = el("div", { class: "muni-root" + (KIOSK ? " muni-kiosk" : "") + (data.position === "left" ? " muni-left" : ""), hidden: true });
     const reveal = () => { root.hidden = false; };
     link.addEventListener("load", reveal); link.addEventListener("error", reveal);
@@ -712,9 +674,11 @@
     s.ctx.resume().catch(() => {});
     vsOpening = s;
     voiceStatus("Giv siden adgang til mikrofonen …");
+    const mic = loadMic(); // loads while the citizen answers the permission prompt
     try {
       s.stream = await media.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
-      if (!s.dead) await startCapture(s);
+      const capture = (await mic).capture;
+      if (!s.dead) s.capture = await capture(s.ctx, s.stream, (buffer) => { if (s.capturing) sendFrame(s, buffer); });
     } catch (e) {
       if (!s.dead) voiceStatus(s.stream ? "Mikrofonen kunne ikke startes." : "Du skal give siden adgang til mikrofonen for at tale med assistenten.");
       s.failed = true;
@@ -740,39 +704,19 @@
     vs = s;
     return s;
   }
-  async function startCapture(s) {
-    const ctx = s.ctx;
-    s.mic = ctx.createMediaStreamSource(s.stream);
-    const sink = ctx.createGain();
-    sink.gain.value = 0;
-    sink.connect(ctx.destination);
-    const emit = (buffer) => { if (s.capturing) sendFrame(s, buffer); };
-    if (ctx.audioWorklet && typeof AudioWorkletNode === "function") {
-      // This very file (allowed by script-src <gateway>; cross-origin needs CORS), then a blob: URL
-      // (needs script-src blob:), else the ScriptProcessorNode below.
-      const sources = [() => SCRIPT_URL.href, () => URL.createObjectURL(new Blob(
-        ["const makeDownsampler = " + makeDownsampler + ";\n(" + workletMain + ")();"], { type: "application/javascript" }))];
-      for (const source of sources) {
-        const url = source();
-        try {
-          await ctx.audioWorklet.addModule(url);
-          s.node = new AudioWorkletNode(ctx, "muni-capture", { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: "explicit" });
-          s.node.port.onmessage = (event) => emit(event.data);
-          break;
-        } catch (e) {
-          s.node = null;
-        } finally {
-          if (url.startsWith("blob:")) URL.revokeObjectURL(url);
-        }
-      }
+  let micScript = null;
+  function loadMic() { // the shared microphone capture, muni-mic.js, once
+    if (!micScript) {
+      micScript = new Promise((resolve, reject) => {
+        if (window.MuniMic) { resolve(window.MuniMic); return; }
+        const failed = () => reject(new Error("muni-mic.js"));
+        (document.head || document.documentElement).append(el("script", {
+          src: BASE + "/widget/muni-mic.js" + QUERY, load: () => (window.MuniMic ? resolve(window.MuniMic) : failed()), error: failed,
+        }));
+      });
+      micScript.catch(() => { micScript = null; }); // try again next time
     }
-    if (!s.node) {
-      const push = makeDownsampler(ctx.sampleRate, 16000, 640, emit);
-      s.node = ctx.createScriptProcessor(2048, 1, 1);
-      s.node.onaudioprocess = (event) => push(event.inputBuffer.getChannelData(0));
-    }
-    s.mic.connect(s.node);
-    s.node.connect(sink); // silent, but keeps the node processing
+    return micScript;
   }
 
   const playing = (s) => s.playHead > s.ctx.currentTime;
@@ -886,8 +830,7 @@
       const ws = s.ws; // after "stop" the gateway closes the socket itself; close it here too if it does not
       if (ws.readyState <= WebSocket.OPEN) setTimeout(() => ws.close(), s.stopSent ? 1500 : 0);
     }
-    if (s.node) { s.node.disconnect(); s.node.onaudioprocess = null; if (s.node.port) s.node.port.onmessage = null; }
-    if (s.mic) s.mic.disconnect();
+    if (s.capture) s.capture.stop();
     const remaining = letAudioFinish ? Math.max(0, s.playHead - s.ctx.currentTime) : 0;
     if (!letAudioFinish) for (const source of s.sources) { try { source.stop(); } catch (e) { /* stopped */ } }
     s.capturing = false;
