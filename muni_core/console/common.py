@@ -25,6 +25,7 @@ SUMMARY_COLUMNS = (
     conversations.c.rating,
     conversations.c.first_message,
 )
+"""The columns of ``muni_conversations`` the list and a conversation's header show (not the transcript)."""
 
 
 def day_start(day: date) -> float:
