@@ -28,6 +28,12 @@ class ServiceCalendar:
     municipality: Municipality
     service: BookableService
 
+    @classmethod
+    def of(cls, municipality: Municipality, service_key: str | None) -> ServiceCalendar | None:
+        """The calendar of the service ``service_key`` if ``municipality`` offers it, else None."""
+        service = municipality.booking.get(service_key or "")
+        return cls(municipality, service) if service else None
+
     def closed_reason(self, day: date) -> str | None:
         """Why the service is closed all day (a holiday's name or 'lukkedag'), or None."""
         if day in self.service.closed_days:
