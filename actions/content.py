@@ -32,10 +32,13 @@ ALLOWED_PLACEHOLDERS = frozenset(
         "jobcentre_address",
     }
 )
-# Values that only booking messages have (filled by the booking actions).
-BOOKING_PLACEHOLDERS = frozenset(
-    {"service_name", "when", "choices", "reference", "name", "citizen_phone", "address", "day"}
-)
+# Values that only action messages have, filled by the actions: booking details, the office asked about,
+# opening hours.
+ACTION_PLACEHOLDERS = frozenset(
+    {"service_name", "when", "choices", "reference", "name", "citizen_phone", "address", "day",
+     "office_name", "office_phone", "office_email", "office_address", "opens", "closes", "span", "reason", "week"}
+)  # fmt: skip
+BOOKING_PLACEHOLDERS = ACTION_PLACEHOLDERS  # the earlier name, when only booking messages had values
 _FULL_NAME_PATTERN = re.compile(r"\{municipality_name\} [Kk]ommune")
 
 
@@ -61,15 +64,15 @@ def placeholders_in(text: str) -> set[str]:
 
 
 def _check_placeholders(text: str, where: str) -> None:
-    unknown = placeholders_in(text) - ALLOWED_PLACEHOLDERS - BOOKING_PLACEHOLDERS
+    unknown = placeholders_in(text) - ALLOWED_PLACEHOLDERS - ACTION_PLACEHOLDERS
     if unknown:
         raise ContentError(f"{where}: ukendte pladsholdere {sorted(unknown)}")
 
 
-def render(text: str, municipality: Municipality, **values: str) -> str:
-    """Fill the placeholders of ``text`` with the municipality's details (and booking ``values``)."""
+def render(text: str, municipality: Municipality | None, **values: str) -> str:
+    """Fill the placeholders of ``text`` with the municipality's details (if any) and the action's ``values``."""
     text = _FULL_NAME_PATTERN.sub("{municipality_full_name}", text)
-    return text.format(**{**municipality.placeholders(), **values})
+    return text.format(**{**(municipality.placeholders() if municipality else {}), **values})
 
 
 class ContentBase:
@@ -101,10 +104,12 @@ class ContentBase:
             _check_placeholders(text, f"{path.name}.{key}")
         return messages
 
-    def message(self, key: str, municipality: Municipality, **values: str) -> str:
-        """The action message ``key`` for ``municipality`` (its override wins), filled in."""
-        override = municipality.message_overrides.get(key)
-        if override:
+    def message(self, key: str, municipality: Municipality | None, **values: str) -> str:
+        """The action message ``key`` for ``municipality`` (its override wins), filled in.
+
+        Without a municipality the common text is filled with ``values`` alone.
+        """
+        if municipality is not None and (override := municipality.message_overrides.get(key)):
             _check_placeholders(override, f"{municipality.id}.message_overrides.{key}")
             return render(" ".join(override.split()), municipality, **values)
         return render(self.messages[key], municipality, **values)
