@@ -1,4 +1,4 @@
-"""Booking a meeting by conversation: the booking form's extraction, questions and submission.
+"""Booking a meeting by conversation: the booking form's extraction and validation, its questions and submission.
 
 The form ``booking_form`` asks only for what it does not know yet: service, day,
 time, name, phone, then reads the booking back. Everything already said
@@ -8,13 +8,15 @@ day/time extractor runs on every message, including the one that starts the form
 Messages that explain a problem (day closed, time taken, bad phone number) are
 stored in the ``booking_notice`` slot by the validation action and spoken by
 the next question, so the citizen hears one coherent answer per turn.
+
+What the citizen said is read by :mod:`actions.booking_parsing`; the wish is checked
+and the times to offer are chosen by :mod:`actions.booking_offer`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -22,135 +24,47 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.booking_calendar import ServiceCalendar, speak_choices, speak_slot
+from actions.booking_calendar import speak_choices, speak_slot
+from actions.booking_offer import earliest_free_times, free_times_on, offer_buttons, offer_times, plan_wish
+from actions.booking_parsing import (
+    clean_name,
+    correction_asked,
+    latest_entity,
+    latest_intent,
+    latest_text,
+    looks_like_name,
+    parse_day,
+    parse_time,
+    phone_number_in,
+    spoken_phone,
+    wished_day_and_time,
+)
+from actions.booking_slots import (
+    ALL_FORM_SLOTS,
+    CALLER,
+    CALLER_DECLINED,
+    CONFIRMED,
+    DAY,
+    FORM,
+    HELPER_SLOTS,
+    INTERRUPTIONS,
+    NAME,
+    NOTICE,
+    OFFERED,
+    PHONE,
+    REQUESTED,
+    SERVICE,
+    STRONG_INTERRUPTIONS,
+    TIME,
+    WINDOW,
+)
 from actions.booking_store import SlotTaken, normalise_phone
-from actions.context import booking_provider, content, municipality_for, settings
-from actions.danish_time import NUMBER_WORDS, PARTS_OF_DAY, parse_when
+from actions.context import TurnContext
+from actions.danish_time import parse_when
 from actions.day_reference import describe_day
 from actions.settings import TIMEZONE
-from muni_core.municipalities import Municipality
 
 logger = logging.getLogger(__name__)
-FORM = "booking_form"
-SERVICE, DAY, TIME, WINDOW = "booking_service", "booking_day", "booking_time", "booking_window"
-NAME, PHONE, CONFIRMED = "citizen_name", "citizen_phone", "booking_confirmed"
-OFFERED, NOTICE, CALLER, CALLER_DECLINED = "offered_slots", "booking_notice", "caller_number", "caller_declined"
-FORM_SLOTS = (SERVICE, DAY, TIME, WINDOW, NAME, PHONE, CONFIRMED, OFFERED, NOTICE, CALLER_DECLINED)
-# Slots the extractors set besides the form's required slots.
-HELPER_SLOTS = frozenset({WINDOW, OFFERED, NOTICE, CALLER_DECLINED, SERVICE})
-# The booking form's slots and those of manage_booking_form: forgotten when either form ends.
-ALL_FORM_SLOTS = (*FORM_SLOTS, "manage_action", "manage_reference", "manage_confirmed")
-# Intents that interrupt the form (answered by rules, then the form continues or stops).
-INTERRUPTIONS = frozenset(
-    {"faq", "human_handoff", "opening_hours", "contact_info", "bot_challenge", "repeat", "out_of_scope",
-     "greet", "thank", "goodbye", "stop", "cancel_appointment", "check_appointment", "nlu_fallback"}
-)  # fmt: skip
-# Interruptions that win even when the message also mentions a day or time.
-STRONG_INTERRUPTIONS = frozenset(
-    {"faq", "human_handoff", "opening_hours", "contact_info", "bot_challenge", "repeat", "stop",
-     "cancel_appointment", "check_appointment"}
-)  # fmt: skip
-_ORDINALS = {
-    0: r"\b(?:første|1\.?|nummer (?:et|en|1))\b|^\s*(?:1|en|et)\s*$",
-    1: r"\b(?:anden|andet|2\.|nummer (?:to|2))\b|^\s*(?:2|to)\s*$",
-    2: r"\b(?:tredje|sidste|3\.|nummer (?:tre|3))\b|^\s*(?:3|tre)\s*$",
-}
-_NAME_PREFIX = re.compile(r"^(?:mit navn er|jeg hedder|navnet er|det er|den er på|jeg er)\s+", re.IGNORECASE)
-_NAME_PATTERN = re.compile(r"^[A-Za-zÆØÅæøåÄÖÜäöüÉéÈèÁáÍíÓóÚúÇçÑñ' .-]{2,80}$")
-NOT_NAMES = frozenset(
-    {"ja", "nej", "hej", "ok", "okay", "tak", "hvad", "hvorfor", "nå", "øh", "jo", "jep", "nope", "hallo", "goddag",
-     "ved ikke", "det ved jeg ikke", "hvem", "stop", "glem det", "jobcentret", "lægen", "borgerservice"}
-)  # fmt: skip
-
-
-def now() -> datetime:
-    """The current local time (MUNI_NOW in tests)."""
-    return settings().now()
-
-
-def calendar_for(tracker: Tracker) -> ServiceCalendar | None:
-    """The calendar of the chosen service in the conversation's municipality, if both are known."""
-    municipality = municipality_for(tracker)
-    service = municipality.booking.get(tracker.get_slot(SERVICE) or "")
-    return ServiceCalendar(municipality, service) if service else None
-
-
-def spoken_phone(digits: str) -> str:
-    """'20304050' -> '20 30 40 50'."""
-    return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
-
-
-def digits_from_words(text: str) -> str:
-    """Spoken digits to digits: 'tyve tredive fyrre halvtreds' -> '20 30 40 50'."""
-    words = re.findall(r"[a-zæøå]+|\d+", text.lower())
-    converted = []
-    for word in words:
-        if word.isdigit():
-            converted.append(word)
-            continue
-        compound = re.fullmatch(
-            r"(en|to|tre|fire|fem|seks|syv|otte|ni)og(tyve|tredive|fyrre|halvtreds|tres|halvfjerds|firs|halvfems)", word
-        )
-        tens = {"tyve": 20, "tredive": 30, "fyrre": 40, "halvtreds": 50, "tres": 60, "halvfjerds": 70, "firs": 80,
-                "halvfems": 90}  # fmt: skip
-        units = {"en": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9}
-        if compound:
-            converted.append(str(units[compound.group(1)] + tens[compound.group(2)]))
-        elif word in tens:
-            converted.append(str(tens[word]))
-        elif word in NUMBER_WORDS:
-            converted.append(str(NUMBER_WORDS[word]))
-    return " ".join(converted)
-
-
-def _latest_intent(tracker: Tracker) -> str:
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
-
-
-def _entity(tracker: Tracker, name: str) -> str | None:
-    return next(tracker.get_latest_entity_values(name), None)
-
-
-def _parse_day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _parse_time(value: Any) -> time | None:
-    try:
-        return time.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def offer_buttons(choices: list[datetime], today: date) -> list[dict[str, str]]:
-    """Buttons that pick an offered slot directly."""
-    return [
-        {
-            "title": speak_slot(choice, today),
-            "payload": f'/inform{{"booking_day": "{choice.date().isoformat()}", "booking_time": "{choice:%H:%M}"}}',
-        }
-        for choice in choices
-    ]
-
-
-def match_offered(text: str, day: date | None, clock: time | None, offered: list[str]) -> datetime | None:
-    """The offered slot the citizen picked ('den første', 'kl. 13', 'fredag'), if unambiguous."""
-    starts = [datetime.fromisoformat(item) for item in offered or []]
-    lowered = text.lower().strip()
-    for index, pattern in _ORDINALS.items():
-        if index < len(starts) and re.search(pattern, lowered):
-            return starts[index]
-    bare = re.fullmatch(r"\D*?(\d{1,2})(?:[.:](\d{2}))?\D*", lowered)
-    if clock is None and bare and not day:
-        hour = int(bare.group(1))
-        clock = time(hour + 12 if 1 <= hour <= 6 else hour, int(bare.group(2) or 0)) if hour < 24 else None
-    matching = [s for s in starts if (day is None or s.date() == day) and (clock is None or s.time() == clock)]
-    if (day or clock) and len(matching) == 1:
-        return matching[0]
-    return None
 
 
 class ValidateBookingForm(FormValidationAction):
@@ -177,135 +91,58 @@ class ValidateBookingForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Day and time (and offered-slot choices) from the latest message; both slots at once."""
-        requested = tracker.get_slot("requested_slot")
-        intent = _latest_intent(tracker)
+        requested = tracker.get_slot(REQUESTED)
+        intent = latest_intent(tracker)
         if intent in STRONG_INTERRUPTIONS or requested == PHONE:
             return {}
         if requested == CONFIRMED and intent == "affirm":
             return {}
-        text = (tracker.latest_message or {}).get("text") or ""
-        current = now()
-        entity_day, entity_time = _parse_day(_entity(tracker, DAY)), _parse_time(_entity(tracker, TIME))
-        when = parse_when(text, current) if not (entity_day or entity_time) else None
-        day = entity_day or (when.day if when else None)
-        clock = entity_time or (when.clock if when else None)
-        picked = match_offered(text, day, clock, tracker.get_slot(OFFERED) or [])
-        if picked:
-            day, clock = picked.date(), picked.time()
+        turn = TurnContext.of(tracker)
+        day, clock, when = wished_day_and_time(
+            latest_text(tracker), latest_entity(tracker, DAY), latest_entity(tracker, TIME),
+            tracker.get_slot(OFFERED) or [], turn.now,
+        )  # fmt: skip
         if requested == NAME and not (day or clock):
             return {}  # at the name question only an explicit day or time changes the booking
         if not (day or clock or (when and when.found)):
             if intent in INTERRUPTIONS:
                 return {}  # nothing about when: a fallback or small talk goes to the rules
             if requested in (DAY, TIME):
-                notice = "Det forstod jeg ikke helt. Sig fx 'på torsdag', 'den 14. december' eller 'klokken 10'."
-                return {requested: None, NOTICE: notice}
+                return {requested: None, NOTICE: turn.message("booking_when_not_understood")}
             return {}
         if day is None and clock is not None and tracker.get_slot(DAY):
-            day = _parse_day(tracker.get_slot(DAY))
+            day = parse_day(tracker.get_slot(DAY))
         if clock is None and day is not None and when and not when.part_of_day and tracker.get_slot(TIME):
-            clock = _parse_time(tracker.get_slot(TIME))
-        return self.plan(tracker, day, clock, when, current)
-
-    def plan(self, tracker: Tracker, day: date | None, clock: time | None, when: Any, current: datetime) -> dict:
-        """Slots (and a notice) for the wished day/time, checked against the calendar when known."""
-        window = when.part_of_day if when else None
-        slots: dict[str, Any] = {
-            DAY: day.isoformat() if day else None,
-            TIME: clock.strftime("%H:%M") if clock else None,
-            WINDOW: window,
-        }
-        calendar = calendar_for(tracker)
-        problem = when.problem if when else None
-        if problem or (when and (when.asap or when.earliest)):
-            slots[DAY] = None if problem or not day else slots[DAY]
-            slots[TIME] = None
-            if calendar is None:
-                slots[NOTICE] = self._problem_text(tracker, problem) if problem else None
-                return slots
-            key = f"booking_{problem}" if problem else "booking_ask_day"
-            return {**slots, **self._offer(tracker, calendar, key, current, day=when.earliest or None)}
-        if calendar is None or day is None:
-            return slots
-        start = datetime.combine(day, clock or time(12), tzinfo=TIMEZONE)
-        day_problem = None
-        if calendar.closed_reason(day) or not calendar.service.hours.get(day.weekday()):
-            day_problem = "booking_closed_day"
-        elif day < current.date():
-            day_problem = "booking_past"
-        elif calendar.problem_with(start.replace(hour=23, minute=59), current) == "too_far":
-            day_problem = "booking_too_far"
-        if day_problem:
-            return {**slots, DAY: None, TIME: None, **self._offer(tracker, calendar, day_problem, current, day=day)}
-        if clock is None:
-            if not calendar.free_slots(booking_provider(), day, 1, current):
-                return {**slots, DAY: None, **self._offer(tracker, calendar, "booking_ask_time_full", current, day=day)}
-            return slots
-        start = datetime.combine(day, clock, tzinfo=TIMEZONE)
-        slot_problem = calendar.problem_with(start, current)
-        if slot_problem is None and calendar.is_free(booking_provider(), start, current):
-            return slots
-        key = {
-            None: "booking_slot_taken",
-            "past": "booking_past",
-            "too_soon": "booking_too_soon",
-            "outside_hours": "booking_outside_hours",
-            "closed": "booking_closed_day",
-            "too_far": "booking_too_far",
-        }[slot_problem]
-        return {**slots, TIME: None, **self._offer(tracker, calendar, key, current, wished=start)}
-
-    def _problem_text(self, tracker: Tracker, problem: str) -> str:
-        municipality = municipality_for(tracker)
-        return content().message(f"booking_{problem}", municipality, choices="flere ledige tider").strip()
-
-    def _offer(
-        self,
-        tracker: Tracker,
-        calendar: ServiceCalendar,
-        key: str,
-        current: datetime,
-        *,
-        wished: datetime | None = None,
-        day: date | None = None,
-    ) -> dict[str, Any]:
-        choices = calendar.nearest_free(booking_provider(), current, wished=wished, day=day)
-        municipality = municipality_for(tracker)
-        values = {"service_name": calendar.service.name, "day": describe_day(day, current.date()) if day else ""}
-        values["when"] = speak_slot(wished, current.date()) if wished else values["day"]
-        if not choices:
-            text = content().message("booking_no_free_slots", municipality, **values)
-            return {OFFERED: None, NOTICE: text}
-        text = content().message(key, municipality, choices=speak_choices(choices, current.date()), **values)
-        return {OFFERED: [c.isoformat() for c in choices], NOTICE: text[0].upper() + text[1:]}
+            clock = parse_time(tracker.get_slot(TIME))
+        return plan_wish(turn, day, clock, when)
 
     async def validate_booking_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Accept jobcenter/laege offered by this municipality; re-check a day/time said before."""
-        municipality = municipality_for(tracker)
-        if value not in municipality.booking:
+        turn = TurnContext.of(tracker)
+        if value not in turn.municipality.booking:
             return {SERVICE: None}
-        day, clock = _parse_day(tracker.get_slot(DAY)), _parse_time(tracker.get_slot(TIME))
+        day, clock = parse_day(tracker.get_slot(DAY)), parse_time(tracker.get_slot(TIME))
         if day is None:
             return {SERVICE: value}
-        tracker.slots[SERVICE] = value
-        return {SERVICE: value, **self.plan(tracker, day, clock, None, now())}
+        return {SERVICE: value, **plan_wish(turn.with_service(value), day, clock, None)}
 
     async def extract_citizen_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """At the name question, a name-shaped answer is the name, whatever the NLU made of it."""
-        if tracker.get_slot("requested_slot") != NAME:
+        if tracker.get_slot(REQUESTED) != NAME:
             return {}
-        intent = _latest_intent(tracker)
-        text = ((tracker.latest_message or {}).get("text") or "").strip()
+        intent = latest_intent(tracker)
+        text = latest_text(tracker).strip()
         if intent in ("human_handoff", "stop", "deny", "affirm") or text.startswith("/"):
             return {}
-        when = parse_when(text, now())
+        turn = TurnContext.of(tracker)
+        when = parse_when(text, turn.now)
         if when.day or when.clock:
             return {}  # "kan vi tage fredag i stedet": the day extractor takes it
-        if looks_like_name(text) or intent in ("inform", "nlu_fallback") or _on_phone(tracker):
+        if looks_like_name(text) or intent in ("inform", "nlu_fallback") or turn.on_phone:
             # On the phone the recogniser often garbles names and the NLU calls them anything: take what
             # was heard; the read-back before booking lets the caller say "navnet er forkert".
             return {NAME: text}  # validate_citizen_name refuses what is not a name
@@ -315,26 +152,19 @@ class ValidateBookingForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A name of letters, spaces, hyphens; 'mit navn er' and the like are removed."""
-        name = _NAME_PREFIX.sub("", str(value or "").strip()).strip(" .!")
-        if _on_phone(tracker):  # a transcript: drop the recogniser's punctuation instead of refusing
-            name = " ".join(re.sub(r"[^A-Za-zÆØÅæøåÄÖÜäöüÉé' -]", " ", name).split())
-        if (
-            not _NAME_PATTERN.match(name)
-            or not re.search(r"[A-Za-zÆØÅæøå]{2}", name)
-            or name.lower().strip() in NOT_NAMES
-            or len(name.split()) > 6
-        ):
-            notice = content().message("booking_bad_name", municipality_for(tracker))
-            return {NAME: None, NOTICE: notice}
-        return {NAME: " ".join(part[:1].upper() + part[1:] for part in name.split())}
+        turn = TurnContext.of(tracker)
+        name = clean_name(value, heard_on_phone=turn.on_phone)
+        if name is None:
+            return {NAME: None, NOTICE: turn.message("booking_bad_name")}
+        return {NAME: name}
 
     async def extract_citizen_phone(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The caller's own number on 'ja', or eight digits written or spoken."""
-        if tracker.get_slot("requested_slot") != PHONE:
+        if tracker.get_slot(REQUESTED) != PHONE:
             return {}
-        intent = _latest_intent(tracker)
+        intent = latest_intent(tracker)
         caller = normalise_phone(tracker.get_slot(CALLER) or "")
         if caller and not tracker.get_slot(CALLER_DECLINED):
             if intent == "affirm":
@@ -343,11 +173,10 @@ class ValidateBookingForm(FormValidationAction):
                 return {PHONE: None, CALLER_DECLINED: True}
         if intent in INTERRUPTIONS:
             return {}
-        text = (tracker.latest_message or {}).get("text") or ""
-        phone = normalise_phone(text) or normalise_phone(digits_from_words(text).replace(" ", ""))
+        phone = phone_number_in(latest_text(tracker))
         if phone:
             return {PHONE: phone}
-        return {PHONE: None, NOTICE: content().message("booking_bad_phone", municipality_for(tracker))}
+        return {PHONE: None, NOTICE: TurnContext.of(tracker).message("booking_bad_phone")}
 
     async def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -355,57 +184,41 @@ class ValidateBookingForm(FormValidationAction):
         """'Nej' to the read-back: change what the citizen names, else find another time."""
         if value is True:
             return {CONFIRMED: True}
-        text = ((tracker.latest_message or {}).get("text") or "").lower()
         if DAY in tracker.slots_to_validate() or TIME in tracker.slots_to_validate():
             return {CONFIRMED: None}  # "nej, hellere fredag": the new day/time was taken already
         reset: dict[str, Any] = {CONFIRMED: None}
-        if "navn" in text:
+        correction = correction_asked(latest_text(tracker))
+        if correction == "name":
             reset[NAME] = None
-        elif re.search(r"nummer|telefon", text):
+        elif correction == "phone":
             reset.update({PHONE: None, CALLER_DECLINED: True})
         else:
             reset.update({DAY: None, TIME: None})
-        reset[NOTICE] = content().message("booking_what_to_change", municipality_for(tracker))
+        reset[NOTICE] = TurnContext.of(tracker).message("booking_what_to_change")
         return reset
 
 
-_FUNCTION_WORDS = frozenset(
-    "jeg du han hun vi de det den der her hvad hvordan hvorfor hvornår hvor hvem er var har skal kan vil må "
-    "en et og i på til med om af for fra ikke min mit mine dit din tid pas kort ja nej hej tak".split()
-)
-
-
-def _on_phone(tracker: Tracker) -> bool:
-    """True when the citizen's latest message came from a phone call (speech recognised by the gateway)."""
-    return tracker.get_latest_input_channel() == "phone"
-
-
-def looks_like_name(text: str) -> bool:
-    """1-5 words of letters (after 'mit navn er'), none of them a common Danish function word."""
-    words = _NAME_PREFIX.sub("", text).strip(" .!").split()
-    return 0 < len(words) <= 5 and all(
-        re.fullmatch(r"[A-Za-zÆØÅæøåÄÖÜäöüÉé'-]{2,}", w) and w.lower() not in _FUNCTION_WORDS for w in words
-    )
-
-
-def _pop_notice(tracker: Tracker) -> tuple[str | None, list[EventType]]:
+def pop_notice(tracker: Tracker) -> tuple[str | None, list[EventType]]:
+    """The notice the validation left for the next question, and the event that forgets it once spoken."""
     notice = tracker.get_slot(NOTICE)
     return notice, ([SlotSet(NOTICE, None)] if notice else [])
 
 
+def yes_no_buttons(turn: TurnContext, yes_key: str = "answer_yes") -> list[dict[str, str]]:
+    """'Ja' (or the text of ``yes_key``) and 'Nej' buttons that send affirm and deny."""
+    return [
+        {"title": turn.message(yes_key), "payload": "/affirm"},
+        {"title": turn.message("answer_no"), "payload": "/deny"},
+    ]
+
+
 def _ask_with_choices(
-    dispatcher: CollectingDispatcher, municipality: Municipality, key: str, choices: list[datetime], **values: str
+    dispatcher: CollectingDispatcher, turn: TurnContext, key: str, choices: list[datetime], **values: str
 ) -> list[EventType]:
     """Ask message ``key`` with the choices spoken and as buttons; remember them as offered."""
-    today = now().date()
-    text = content().message(key, municipality, choices=speak_choices(choices, today), **values)
-    dispatcher.utter_message(text=text, buttons=offer_buttons(choices, today))
+    text = turn.message(key, choices=speak_choices(choices, turn.today), **values)
+    dispatcher.utter_message(text=text, buttons=offer_buttons(choices, turn.today))
     return [SlotSet(OFFERED, [c.isoformat() for c in choices])]
-
-
-def _offered_buttons(tracker: Tracker) -> list[dict[str, str]]:
-    offered = [datetime.fromisoformat(item) for item in tracker.get_slot(OFFERED) or []]
-    return offer_buttons(offered, now().date())
 
 
 class AskBookingService(Action):
@@ -417,14 +230,16 @@ class AskBookingService(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Ask with buttons for the services this municipality offers."""
-        municipality = municipality_for(tracker)
-        notice, events = _pop_notice(tracker)
-        labels = {"jobcenter": "Jobcentret", "laege": "Lægen"}
-        buttons = [{"title": labels[key], "payload": f'/inform{{"service": "{key}"}}'} for key in municipality.booking]
+        turn = TurnContext.of(tracker)
+        notice, events = pop_notice(tracker)
+        buttons = [
+            {"title": turn.message(f"booking_service_button_{key}"), "payload": f'/inform{{"service": "{key}"}}'}
+            for key in turn.municipality.booking
+        ]
         if not buttons:
-            dispatcher.utter_message(text=content().message("appointment_unknown_municipality", municipality))
-            return [*events, SlotSet(SERVICE, None), ActiveLoop(None), SlotSet("requested_slot", None)]
-        question = content().message("booking_ask_service", municipality)
+            dispatcher.utter_message(text=turn.message("appointment_unknown_municipality"))
+            return [*events, SlotSet(SERVICE, None), ActiveLoop(None), SlotSet(REQUESTED, None)]
+        question = turn.message("booking_ask_service")
         dispatcher.utter_message(text=f"{notice} {question}" if notice else question, buttons=buttons)
         return events
 
@@ -437,13 +252,15 @@ class _OfferingQuestion:
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Say the pending notice with its offered times, or ask with fresh choices."""
-        notice, events = _pop_notice(tracker)
+        turn = TurnContext.of(tracker)
+        notice, events = pop_notice(tracker)
         if notice:
-            dispatcher.utter_message(text=notice, buttons=_offered_buttons(tracker))
+            offered = [datetime.fromisoformat(item) for item in tracker.get_slot(OFFERED) or []]
+            dispatcher.utter_message(text=notice, buttons=offer_buttons(offered, turn.today))
             return events
-        return await self.ask(dispatcher, tracker)
+        return await self.ask(dispatcher, tracker, turn)
 
-    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext) -> list[EventType]:
         """Ask the question with free times to choose from."""
         raise NotImplementedError
 
@@ -455,15 +272,13 @@ class AskBookingDay(_OfferingQuestion, Action):
         """The form asks for booking_day with this action."""
         return "action_ask_booking_day"
 
-    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext) -> list[EventType]:
         """Offer the earliest free slots."""
-        calendar = calendar_for(tracker)
-        municipality = municipality_for(tracker)
-        choices = calendar.nearest_free(booking_provider(), now()) if calendar else []
+        choices = earliest_free_times(turn)
         if not choices:
-            dispatcher.utter_message(text=content().message("booking_ask_day_no_choices", municipality))
+            dispatcher.utter_message(text=turn.message("booking_ask_day_no_choices"))
             return []
-        return _ask_with_choices(dispatcher, municipality, "booking_ask_day", choices)
+        return _ask_with_choices(dispatcher, turn, "booking_ask_day", choices)
 
 
 class AskBookingTime(_OfferingQuestion, Action):
@@ -473,16 +288,12 @@ class AskBookingTime(_OfferingQuestion, Action):
         """The form asks for booking_time with this action."""
         return "action_ask_booking_time"
 
-    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext) -> list[EventType]:
         """Offer three free times that day (in the wished part of the day)."""
-        calendar = calendar_for(tracker)
-        day = _parse_day(tracker.get_slot(DAY))
-        current = now()
-        window = PARTS_OF_DAY.get(tracker.get_slot(WINDOW) or "")
-        choices = calendar.nearest_free(booking_provider(), current, day=day, window=window) if calendar and day else []
-        choices = [c for c in choices if c.date() == day] or choices
-        day_words = describe_day(day, current.date()) if day else "den dag"
-        return _ask_with_choices(dispatcher, municipality_for(tracker), "booking_ask_time", choices, day=day_words)
+        day = parse_day(tracker.get_slot(DAY))
+        choices = free_times_on(turn, day, tracker.get_slot(WINDOW))
+        day_words = describe_day(day, turn.today) if day else turn.message("booking_that_day")
+        return _ask_with_choices(dispatcher, turn, "booking_ask_time", choices, day=day_words)
 
 
 class AskCitizenName(Action):
@@ -494,8 +305,9 @@ class AskCitizenName(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Ask (after a notice, if the last answer was not a name)."""
-        notice, events = _pop_notice(tracker)
-        dispatcher.utter_message(text=notice or content().message("booking_ask_name", municipality_for(tracker)))
+        turn = TurnContext.of(tracker)
+        notice, events = pop_notice(tracker)
+        dispatcher.utter_message(text=notice or turn.message("booking_ask_name"))
         return events
 
 
@@ -508,16 +320,14 @@ class AskCitizenPhone(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """'Skal jeg bruge det nummer, du ringer fra?' or ask for eight digits."""
-        notice, events = _pop_notice(tracker)
-        municipality = municipality_for(tracker)
+        turn = TurnContext.of(tracker)
+        notice, events = pop_notice(tracker)
         caller = normalise_phone(tracker.get_slot(CALLER) or "")
         if caller and not tracker.get_slot(CALLER_DECLINED) and not notice:
-            text = content().message("booking_ask_use_caller", municipality, citizen_phone=spoken_phone(caller)[-5:])
-            dispatcher.utter_message(
-                text=text, buttons=[{"title": "Ja", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
-            )
+            text = turn.message("booking_ask_use_caller", citizen_phone=spoken_phone(caller)[-5:])
+            dispatcher.utter_message(text=text, buttons=yes_no_buttons(turn))
             return events
-        dispatcher.utter_message(text=notice or content().message("booking_ask_phone", municipality))
+        dispatcher.utter_message(text=notice or turn.message("booking_ask_phone"))
         return events
 
 
@@ -530,18 +340,18 @@ class AskBookingConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """'Jeg booker en tid hos … Er det korrekt?' with Ja/Nej."""
-        notice, events = _pop_notice(tracker)
-        calendar = calendar_for(tracker)
-        day, clock = _parse_day(tracker.get_slot(DAY)), _parse_time(tracker.get_slot(TIME))
-        if calendar is None or day is None or clock is None:
+        turn = TurnContext.of(tracker)
+        notice, events = pop_notice(tracker)
+        day, clock = parse_day(tracker.get_slot(DAY)), parse_time(tracker.get_slot(TIME))
+        if turn.calendar is None or day is None or clock is None:
             return [*events, SlotSet(CONFIRMED, None)]
         start = datetime.combine(day, clock, tzinfo=TIMEZONE)
-        text = content().message(
-            "booking_read_back", calendar.municipality,
-            service_name=calendar.service.name, when=speak_slot(start, now().date()),
+        text = turn.message(
+            "booking_read_back",
+            service_name=turn.calendar.service.name, when=speak_slot(start, turn.today),
             name=tracker.get_slot(NAME) or "", citizen_phone=spoken_phone(tracker.get_slot(PHONE) or ""),
         )  # fmt: skip
-        buttons = [{"title": "Ja, book tiden", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
+        buttons = yes_no_buttons(turn, yes_key="booking_read_back_yes")
         dispatcher.utter_message(text=f"{notice} {text}" if notice else text, buttons=buttons)
         return events
 
@@ -559,32 +369,32 @@ class ActionSubmitBooking(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Book; if the slot was taken meanwhile, offer others and ask again."""
-        calendar = calendar_for(tracker)
-        day, clock = _parse_day(tracker.get_slot(DAY)), _parse_time(tracker.get_slot(TIME))
-        municipality = municipality_for(tracker)
+        turn = TurnContext.of(tracker)
+        calendar = turn.calendar
+        day, clock = parse_day(tracker.get_slot(DAY)), parse_time(tracker.get_slot(TIME))
         if not tracker.get_slot(CONFIRMED) or calendar is None or day is None or clock is None:
-            dispatcher.utter_message(text=content().message("booking_stopped", municipality))
+            dispatcher.utter_message(text=turn.message("booking_stopped"))
             return _reset_form()
         start = datetime.combine(day, clock, tzinfo=TIMEZONE)
         try:
-            booking = booking_provider().book(
-                municipality.id, calendar.service.key, start, calendar.service.capacity,
-                tracker.get_slot(NAME), tracker.get_slot(PHONE), tracker.get_latest_input_channel() or "rest",
+            booking = turn.bookings().book(
+                turn.municipality.id, calendar.service.key, start, calendar.service.capacity,
+                tracker.get_slot(NAME), tracker.get_slot(PHONE), turn.channel or "rest",
             )  # fmt: skip
         except SlotTaken:
             # Taken since the read-back: reopen the form, which offers other times and reads back again.
-            offer = ValidateBookingForm()._offer(tracker, calendar, "booking_slot_taken", now(), wished=start)
+            offer = offer_times(turn, "booking_slot_taken", wished=start)
             return [
-                SlotSet(TIME, None), SlotSet(CONFIRMED, None), SlotSet(OFFERED, offer[OFFERED]),
-                SlotSet(NOTICE, offer[NOTICE]), FollowupAction(FORM),
+                SlotSet(TIME, None), SlotSet(CONFIRMED, None),
+                *(SlotSet(slot, value) for slot, value in offer.slots().items()), FollowupAction(FORM),
             ]  # fmt: skip
         except Exception:
             logger.exception("Booking failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(text=content().message("booking_failed", municipality))
+            dispatcher.utter_message(text=turn.message("booking_failed"))
             return _reset_form()
-        text = content().message(
-            "booking_booked", municipality,
-            service_name=calendar.service.name, when=speak_slot(start, now().date()),
+        text = turn.message(
+            "booking_booked",
+            service_name=calendar.service.name, when=speak_slot(start, turn.today),
             address=calendar.service.address, reference=booking.spoken_reference,
         )  # fmt: skip
         dispatcher.utter_message(text=text)
@@ -600,7 +410,7 @@ class ActionStopBooking(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Say that nothing was booked and forget the form's slots."""
-        dispatcher.utter_message(text=content().message("booking_stopped", municipality_for(tracker)))
+        dispatcher.utter_message(text=TurnContext.of(tracker).message("booking_stopped"))
         return _reset_form()
 
 
@@ -613,8 +423,11 @@ class ActionHandleInform(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """'jeg skal have en tid ved jobcentret i morgen' classified as inform still books."""
-        text = (tracker.latest_message or {}).get("text") or ""
-        if _entity(tracker, "service") in ("jobcenter", "laege") or parse_when(text, now()).found:
+        turn = TurnContext.of(tracker)
+        if (
+            latest_entity(tracker, "service") in ("jobcenter", "laege")
+            or parse_when(latest_text(tracker), turn.now).found
+        ):
             return [FollowupAction(FORM)]
         dispatcher.utter_message(response="utter_ask_what_help")
         return []

@@ -18,32 +18,29 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.booking import (
+from actions.booking import ValidateBookingForm, pop_notice, yes_no_buttons
+from actions.booking_calendar import speak_slot
+from actions.booking_offer import offer_times
+from actions.booking_parsing import latest_intent, latest_text, parse_day, parse_time
+from actions.booking_slots import (
     CALLER,
     DAY,
     INTERRUPTIONS,
+    MANAGE_ACTION,
+    MANAGE_CONFIRMED,
+    MANAGE_FORM,
+    MANAGE_SLOTS,
     NOTICE,
-    OFFERED,
+    REFERENCE,
+    REQUESTED,
     SERVICE,
     TIME,
-    WINDOW,
-    ValidateBookingForm,
-    _latest_intent,
-    _parse_day,
-    _parse_time,
-    _pop_notice,
-    calendar_for,
-    now,
 )
-from actions.booking_calendar import speak_slot
 from actions.booking_store import Booking, BookingNotFound, SlotTaken, normalise_phone, normalise_reference
-from actions.context import booking_provider, content, municipality_for
+from actions.context import TurnContext
 from actions.settings import TIMEZONE
 
 logger = logging.getLogger(__name__)
-MANAGE_FORM = "manage_booking_form"
-ACTION, REFERENCE, MANAGE_CONFIRMED = "manage_action", "manage_reference", "manage_confirmed"
-MANAGE_SLOTS = (ACTION, REFERENCE, MANAGE_CONFIRMED, SERVICE, DAY, TIME, WINDOW, OFFERED, NOTICE)
 ACTION_BY_INTENT = {
     "check_appointment": "check",
     "cancel_appointment": "cancel",
@@ -51,23 +48,21 @@ ACTION_BY_INTENT = {
 }
 
 
-def found_booking(tracker: Tracker) -> Booking | None:
-    """The active booking the conversation found (by the manage_reference slot)."""
-    reference = tracker.get_slot(REFERENCE)
+def found_booking(turn: TurnContext, reference: str | None) -> Booking | None:
+    """The active booking with ``reference`` in the turn's municipality (the manage_reference slot)."""
     if not reference:
         return None
-    found = booking_provider().find(municipality_for(tracker).id, reference=reference)
+    found = turn.bookings().find(turn.municipality.id, reference=reference)
     return found[0] if found else None
 
 
-def describe_booking(booking: Booking, tracker: Tracker) -> dict[str, str]:
+def describe_booking(booking: Booking, turn: TurnContext) -> dict[str, str]:
     """Placeholder values that describe a booking."""
-    municipality = municipality_for(tracker)
-    service = municipality.booking.get(booking.service)
+    service = turn.municipality.booking.get(booking.service)
     start = booking.starts_at.replace(tzinfo=TIMEZONE)
     return {
         "service_name": service.name if service else booking.service,
-        "when": speak_slot(start, now().date()),
+        "when": speak_slot(start, turn.today),
         "address": service.address if service else "",
         "reference": booking.spoken_reference,
     }
@@ -84,7 +79,7 @@ class ValidateManageBookingForm(ValidateBookingForm):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         """Check needs only the booking; cancel a yes; move a yes and then the new day and time."""
-        action = tracker.get_slot(ACTION) or "check"
+        action = tracker.get_slot(MANAGE_ACTION) or "check"
         if action == "check":
             return [REFERENCE]
         if action == "cancel" or tracker.get_slot(MANAGE_CONFIRMED) is False:
@@ -95,7 +90,7 @@ class ValidateManageBookingForm(ValidateBookingForm):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The new day and time, only once the citizen has confirmed which booking to move."""
-        if tracker.get_slot("requested_slot") not in (DAY, TIME):
+        if tracker.get_slot(REQUESTED) not in (DAY, TIME):
             return {}
         return await super().extract_booking_day(dispatcher, tracker, domain)
 
@@ -103,24 +98,24 @@ class ValidateManageBookingForm(ValidateBookingForm):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A 6-digit reference or an 8-digit phone number in the latest message."""
-        if tracker.get_slot("requested_slot") not in (REFERENCE, None) or tracker.get_slot(REFERENCE):
+        if tracker.get_slot(REQUESTED) not in (REFERENCE, None) or tracker.get_slot(REFERENCE):
             return {}
-        intent = _latest_intent(tracker)
+        intent = latest_intent(tracker)
         if intent in INTERRUPTIONS - {"cancel_appointment", "check_appointment"}:
             return {}
-        text = (tracker.latest_message or {}).get("text") or ""
-        municipality = municipality_for(tracker)
+        turn = TurnContext.of(tracker)
+        text = latest_text(tracker)
         reference = normalise_reference(text)
         phone = None if reference else normalise_phone(text)
         if intent == "affirm" and tracker.get_slot(CALLER):
             phone = normalise_phone(tracker.get_slot(CALLER))
         if not reference and not phone:
-            if tracker.get_slot("requested_slot") == REFERENCE:
-                return {REFERENCE: None, NOTICE: content().message("manage_need_reference", municipality)}
+            if tracker.get_slot(REQUESTED) == REFERENCE:
+                return {REFERENCE: None, NOTICE: turn.message("manage_need_reference")}
             return {}
-        found = booking_provider().find(municipality.id, reference=reference, phone=phone)
+        found = turn.bookings().find(turn.municipality.id, reference=reference, phone=phone)
         if not found:
-            return {REFERENCE: None, NOTICE: content().message("manage_not_found", municipality)}
+            return {REFERENCE: None, NOTICE: turn.message("manage_not_found")}
         booking = found[0]
         return {REFERENCE: booking.reference, SERVICE: booking.service}
 
@@ -140,8 +135,9 @@ class AskManageReference(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """'Hvad er dit bookingnummer eller dit telefonnummer?' after any notice."""
-        notice, events = _pop_notice(tracker)
-        question = content().message("manage_ask_reference", municipality_for(tracker))
+        turn = TurnContext.of(tracker)
+        notice, events = pop_notice(tracker)
+        question = turn.message("manage_ask_reference")
         dispatcher.utter_message(text=f"{notice} {question}" if notice else question)
         return events
 
@@ -155,16 +151,14 @@ class AskManageConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """'Du har en tid hos … Vil du aflyse den?'."""
-        booking = found_booking(tracker)
-        municipality = municipality_for(tracker)
+        turn = TurnContext.of(tracker)
+        booking = found_booking(turn, tracker.get_slot(REFERENCE))
         if booking is None:
-            dispatcher.utter_message(text=content().message("manage_not_found", municipality))
+            dispatcher.utter_message(text=turn.message("manage_not_found"))
             return [SlotSet(REFERENCE, None)]
-        key = "manage_confirm_cancel" if tracker.get_slot(ACTION) == "cancel" else "manage_confirm_reschedule"
-        text = content().message(key, municipality, **describe_booking(booking, tracker))
-        dispatcher.utter_message(
-            text=text, buttons=[{"title": "Ja", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]
-        )
+        key = "manage_confirm_cancel" if tracker.get_slot(MANAGE_ACTION) == "cancel" else "manage_confirm_reschedule"
+        text = turn.message(key, **describe_booking(booking, turn))
+        dispatcher.utter_message(text=text, buttons=yes_no_buttons(turn))
         return []
 
 
@@ -177,42 +171,40 @@ class ActionSubmitManage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Act on the booking and say what happened."""
-        municipality = municipality_for(tracker)
-        action = tracker.get_slot(ACTION) or "check"
-        booking = found_booking(tracker)
+        turn = TurnContext.of(tracker)
+        action = tracker.get_slot(MANAGE_ACTION) or "check"
+        booking = found_booking(turn, tracker.get_slot(REFERENCE))
         reset = [SlotSet(slot, None) for slot in MANAGE_SLOTS]
         if booking is None:
-            dispatcher.utter_message(text=content().message("manage_not_found", municipality))
+            dispatcher.utter_message(text=turn.message("manage_not_found"))
             return reset
-        details = describe_booking(booking, tracker)
+        details = describe_booking(booking, turn)
         if action == "check":
-            dispatcher.utter_message(text=content().message("manage_checked", municipality, **details))
+            dispatcher.utter_message(text=turn.message("manage_checked", **details))
             return reset
         if not tracker.get_slot(MANAGE_CONFIRMED):
-            dispatcher.utter_message(text=content().message("manage_nothing_changed", municipality))
+            dispatcher.utter_message(text=turn.message("manage_nothing_changed"))
             return reset
         try:
             if action == "cancel":
-                booking_provider().cancel(booking.reference)
-                dispatcher.utter_message(text=content().message("manage_cancelled", municipality, **details))
+                turn.bookings().cancel(booking.reference)
+                dispatcher.utter_message(text=turn.message("manage_cancelled", **details))
                 return reset
-            calendar = calendar_for(tracker)
-            day, clock = _parse_day(tracker.get_slot(DAY)), _parse_time(tracker.get_slot(TIME))
+            day, clock = parse_day(tracker.get_slot(DAY)), parse_time(tracker.get_slot(TIME))
             start = datetime.combine(day, clock, tzinfo=TIMEZONE)
-            moved = booking_provider().reschedule(booking.reference, start, calendar.service.capacity)
+            moved = turn.bookings().reschedule(booking.reference, start, turn.calendar.service.capacity)
         except SlotTaken:
-            offer = ValidateBookingForm()._offer(tracker, calendar, "booking_slot_taken", now(), wished=start)
-            return [SlotSet(TIME, None), SlotSet(OFFERED, offer[OFFERED]), SlotSet(NOTICE, offer[NOTICE]),
+            offer = offer_times(turn, "booking_slot_taken", wished=start)
+            return [SlotSet(TIME, None), *(SlotSet(slot, value) for slot, value in offer.slots().items()),
                     FollowupAction(MANAGE_FORM)]  # fmt: skip
         except BookingNotFound:
-            dispatcher.utter_message(text=content().message("manage_not_found", municipality))
+            dispatcher.utter_message(text=turn.message("manage_not_found"))
             return reset
         except Exception:
             logger.exception("Changing booking failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(text=content().message("booking_failed", municipality))
+            dispatcher.utter_message(text=turn.message("booking_failed"))
             return reset
-        details = describe_booking(moved, tracker)
-        dispatcher.utter_message(text=content().message("manage_moved", municipality, **details))
+        dispatcher.utter_message(text=turn.message("manage_moved", **describe_booking(moved, turn)))
         return reset
 
 
@@ -225,5 +217,5 @@ class ActionStartManage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Set manage_action from the intent and forget an earlier search."""
-        action = ACTION_BY_INTENT.get(_latest_intent(tracker), "check")
-        return [SlotSet(ACTION, action), SlotSet(REFERENCE, None), SlotSet(MANAGE_CONFIRMED, None)]
+        action = ACTION_BY_INTENT.get(latest_intent(tracker), "check")
+        return [SlotSet(MANAGE_ACTION, action), SlotSet(REFERENCE, None), SlotSet(MANAGE_CONFIRMED, None)]

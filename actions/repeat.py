@@ -7,8 +7,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking import NAME, PHONE, spoken_phone
-from actions.context import content, municipality_for
+from actions.booking_parsing import spoken_phone
+from actions.booking_slots import NAME, PHONE
+from actions.context import TurnContext
 from muni_core.redaction import NAME_PLACEHOLDER, PHONE_PLACEHOLDER
 
 
@@ -56,7 +57,7 @@ class ActionRepeat(Action):
         """Send the last answer again, or say there is nothing to repeat."""
         answer = [event for event in last_bot_answer(tracker.events) if event.get("text")]
         if not answer:
-            dispatcher.utter_message(text=content().message("nothing_to_repeat", municipality_for(tracker)))
+            dispatcher.utter_message(text=TurnContext.of(tracker).message("nothing_to_repeat"))
             return []
         for event in answer:
             buttons = (event.get("data") or {}).get("buttons") or []

@@ -14,9 +14,8 @@ from actions.booking import (
     AskBookingTime,
     AskCitizenPhone,
     ValidateBookingForm,
-    digits_from_words,
-    match_offered,
 )
+from actions.booking_parsing import digits_from_words, match_offered
 
 META = {"municipality": "frederikshavn"}
 

@@ -1,0 +1,163 @@
+"""What the citizen said during a booking: the wished day and time, a picked offer, a name, a phone number.
+
+Pure functions of the text (and of the latest message the tracker holds); no calendar, no store.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+from rasa_sdk import Tracker
+
+from actions.booking_store import normalise_phone
+from actions.danish_time import NUMBER_WORDS, When, parse_when
+
+_ORDINALS = {
+    0: r"\b(?:første|1\.?|nummer (?:et|en|1))\b|^\s*(?:1|en|et)\s*$",
+    1: r"\b(?:anden|andet|2\.|nummer (?:to|2))\b|^\s*(?:2|to)\s*$",
+    2: r"\b(?:tredje|sidste|3\.|nummer (?:tre|3))\b|^\s*(?:3|tre)\s*$",
+}
+_NAME_PREFIX = re.compile(r"^(?:mit navn er|jeg hedder|navnet er|det er|den er på|jeg er)\s+", re.IGNORECASE)
+_NAME_PATTERN = re.compile(r"^[A-Za-zÆØÅæøåÄÖÜäöüÉéÈèÁáÍíÓóÚúÇçÑñ' .-]{2,80}$")
+NOT_NAMES = frozenset(
+    {"ja", "nej", "hej", "ok", "okay", "tak", "hvad", "hvorfor", "nå", "øh", "jo", "jep", "nope", "hallo", "goddag",
+     "ved ikke", "det ved jeg ikke", "hvem", "stop", "glem det", "jobcentret", "lægen", "borgerservice"}
+)  # fmt: skip
+_FUNCTION_WORDS = frozenset(
+    "jeg du han hun vi de det den der her hvad hvordan hvorfor hvornår hvor hvem er var har skal kan vil må "
+    "en et og i på til med om af for fra ikke min mit mine dit din tid pas kort ja nej hej tak".split()
+)
+_TENS = {"tyve": 20, "tredive": 30, "fyrre": 40, "halvtreds": 50, "tres": 60, "halvfjerds": 70, "firs": 80,
+         "halvfems": 90}  # fmt: skip
+_UNITS = {"en": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9}
+_COMPOUND = re.compile(f"({'|'.join(_UNITS)})og({'|'.join(_TENS)})")  # 'femogtyve' -> 25
+
+
+def latest_intent(tracker: Tracker) -> str:
+    """The intent of the latest message ('' when none)."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The text of the latest message ('' when none)."""
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The first value of entity ``name`` in the latest message, if any."""
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def parse_day(value: Any) -> date | None:
+    """A slot's ISO date ('2026-12-03'), or None."""
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def parse_time(value: Any) -> time | None:
+    """A slot's ISO clock time ('10:30'), or None."""
+    try:
+        return time.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def match_offered(text: str, day: date | None, clock: time | None, offered: list[str]) -> datetime | None:
+    """The offered slot the citizen picked ('den første', 'kl. 13', 'fredag'), if unambiguous."""
+    starts = [datetime.fromisoformat(item) for item in offered or []]
+    lowered = text.lower().strip()
+    for index, pattern in _ORDINALS.items():
+        if index < len(starts) and re.search(pattern, lowered):
+            return starts[index]
+    bare = re.fullmatch(r"\D*?(\d{1,2})(?:[.:](\d{2}))?\D*", lowered)
+    if clock is None and bare and not day:
+        hour = int(bare.group(1))
+        clock = time(hour + 12 if 1 <= hour <= 6 else hour, int(bare.group(2) or 0)) if hour < 24 else None
+    matching = [s for s in starts if (day is None or s.date() == day) and (clock is None or s.time() == clock)]
+    if (day or clock) and len(matching) == 1:
+        return matching[0]
+    return None
+
+
+def wished_day_and_time(
+    text: str, entity_day: Any, entity_time: Any, offered: list[str], now: datetime
+) -> tuple[date | None, time | None, When | None]:
+    """Day, time and what else the message says about when.
+
+    Entities (from a button) win over the text; an offered slot the citizen picks fills both.
+    ``When`` is None when the entities gave the day or time.
+    """
+    day, clock = parse_day(entity_day), parse_time(entity_time)
+    when = parse_when(text, now) if not (day or clock) else None
+    day = day or (when.day if when else None)
+    clock = clock or (when.clock if when else None)
+    picked = match_offered(text, day, clock, offered)
+    if picked:
+        day, clock = picked.date(), picked.time()
+    return day, clock, when
+
+
+def looks_like_name(text: str) -> bool:
+    """1-5 words of letters (after 'mit navn er'), none of them a common Danish function word."""
+    words = _NAME_PREFIX.sub("", text).strip(" .!").split()
+    return 0 < len(words) <= 5 and all(
+        re.fullmatch(r"[A-Za-zÆØÅæøåÄÖÜäöüÉé'-]{2,}", w) and w.lower() not in _FUNCTION_WORDS for w in words
+    )
+
+
+def clean_name(value: Any, *, heard_on_phone: bool) -> str | None:
+    """The name capitalised, without 'mit navn er' and the like; None when it is not a name.
+
+    A name heard on the phone is a transcript: the recogniser's punctuation is dropped instead of refused.
+    """
+    name = _NAME_PREFIX.sub("", str(value or "").strip()).strip(" .!")
+    if heard_on_phone:
+        name = " ".join(re.sub(r"[^A-Za-zÆØÅæøåÄÖÜäöüÉé' -]", " ", name).split())
+    if (
+        not _NAME_PATTERN.match(name)
+        or not re.search(r"[A-Za-zÆØÅæøå]{2}", name)
+        or name.lower().strip() in NOT_NAMES
+        or len(name.split()) > 6
+    ):
+        return None
+    return " ".join(part[:1].upper() + part[1:] for part in name.split())
+
+
+def digits_from_words(text: str) -> str:
+    """Spoken digits to digits: 'tyve tredive fyrre halvtreds' -> '20 30 40 50'."""
+    converted = []
+    for word in re.findall(r"[a-zæøå]+|\d+", text.lower()):
+        compound = _COMPOUND.fullmatch(word)
+        if word.isdigit():
+            converted.append(word)
+        elif compound:
+            converted.append(str(_UNITS[compound.group(1)] + _TENS[compound.group(2)]))
+        elif word in _TENS:
+            converted.append(str(_TENS[word]))
+        elif word in NUMBER_WORDS:
+            converted.append(str(NUMBER_WORDS[word]))
+    return " ".join(converted)
+
+
+def phone_number_in(text: str) -> str | None:
+    """A Danish phone number (eight digits) written or spoken in ``text``, normalised."""
+    return normalise_phone(text) or normalise_phone(digits_from_words(text).replace(" ", ""))
+
+
+def spoken_phone(digits: str) -> str:
+    """'20304050' -> '20 30 40 50'."""
+    return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+def correction_asked(text: str) -> Literal["name", "phone", "time"]:
+    """What a 'nej' to the read-back wants changed: the name, the phone number or (otherwise) the time."""
+    lowered = text.lower()
+    if "navn" in lowered:
+        return "name"
+    if re.search(r"nummer|telefon", lowered):
+        return "phone"
+    return "time"
