@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import content, municipality_for
+from actions.context import TurnContext
 from actions.labels import FAQ_INTENT, topic_label
 
 # Intents that never make sense as a "did you mean" choice.
@@ -58,13 +58,13 @@ class ActionClarify(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Offer the likely topics as buttons, or ask to rephrase when nothing is likely."""
-        municipality = municipality_for(tracker)
+        turn = TurnContext.of(tracker)
         candidates = suggestions(tracker.latest_message or {})
         if not candidates:
             dispatcher.utter_message(response="utter_rephrase")
             return []
         buttons = [{"title": topic_label(label), "payload": button_payload(label)} for label, _ in candidates]
-        dispatcher.utter_message(text=content().message("clarify", municipality), buttons=buttons)
+        dispatcher.utter_message(text=turn.message("clarify"), buttons=buttons)
         return []
 
 
@@ -79,13 +79,12 @@ class ActionOfferHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Ask whether the citizen wants a caseworker, with yes/no buttons."""
-        municipality = municipality_for(tracker)
-        texts = content()
+        turn = TurnContext.of(tracker)
         buttons = [
-            {"title": texts.message("offer_handoff_yes", municipality), "payload": "/human_handoff"},
-            {"title": texts.message("offer_handoff_no", municipality), "payload": "/deny"},
+            {"title": turn.message("offer_handoff_yes"), "payload": "/human_handoff"},
+            {"title": turn.message("offer_handoff_no"), "payload": "/deny"},
         ]
-        dispatcher.utter_message(text=texts.message("offer_handoff", municipality), buttons=buttons)
+        dispatcher.utter_message(text=turn.message("offer_handoff"), buttons=buttons)
         return []
 
 
@@ -100,5 +99,5 @@ class ActionCoreFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Say that the assistant cannot answer, and forget the message that led here."""
-        dispatcher.utter_message(text=content().message("core_fallback", municipality_for(tracker)))
+        dispatcher.utter_message(text=TurnContext.of(tracker).message("core_fallback"))
         return [UserUtteranceReverted()]

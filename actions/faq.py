@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import content, municipality_for
+from actions.context import TurnContext
 from actions.labels import explicit_faq_topic, faq_topic_of
 
 
@@ -25,8 +25,8 @@ class ActionAnswerFaq(Action):
         """Look up the topic (button choice first, then the response selector) and answer."""
         parse_data = tracker.latest_message or {}
         topic = explicit_faq_topic(parse_data) or faq_topic_of(parse_data)
-        municipality = municipality_for(tracker)
-        answer = content().answer(topic, municipality) if topic else None
+        turn = TurnContext.of(tracker)
+        answer = turn.content.answer(topic, turn.municipality) if topic else None
         if not answer:
             dispatcher.utter_message(response="utter_rephrase")
             return []

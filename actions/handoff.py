@@ -13,11 +13,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking import ALL_FORM_SLOTS
-from actions.context import content, municipality_for, settings
+from actions.booking_slots import ALL_FORM_SLOTS
+from actions.context import TurnContext
 from actions.labels import message_label, topic_label
 from actions.opening_hours import describe_today
-from muni_core.municipalities import Municipality
 
 HANDOFF_PAYLOAD_VERSION = 1
 SUMMARY_MAX_MESSAGE = 200
@@ -58,13 +57,13 @@ def summary_text(topics: list[str], user_turns: int, misunderstood: int) -> str:
     return first + tail + "."
 
 
-def reach_a_person(municipality: Municipality) -> str:
+def reach_a_person(turn: TurnContext) -> str:
     """Danish text saying how the citizen reaches a person in their municipality."""
+    municipality = turn.municipality
     if municipality.is_generic:
-        return content().message("handoff_unknown_municipality", municipality)
-    office = municipality.office("borgerservice")
-    status = describe_today(municipality, office, settings().now())
-    return f"{content().message('handoff', municipality)} {status}"
+        return turn.message("handoff_unknown_municipality")
+    status = describe_today(municipality, municipality.office("borgerservice"), turn.now)
+    return f"{turn.message('handoff')} {status}"
 
 
 class ActionHandoff(Action):
@@ -78,7 +77,8 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer in Danish and attach ``{"handoff": ...}`` for the channel."""
-        municipality = municipality_for(tracker)
+        turn = TurnContext.of(tracker)
+        municipality = turn.municipality
         user_events = [e for e in tracker.events if e.get("event") == "user"]
         misunderstood = sum(
             1 for e in user_events if ((e.get("parse_data") or {}).get("intent") or {}).get("name") == "nlu_fallback"
@@ -95,14 +95,14 @@ class ActionHandoff(Action):
                 "conversation_id": tracker.sender_id,
                 "reason": handoff_reason(tracker),
                 "municipality": None if municipality.is_generic else municipality.id,
-                "channel": tracker.get_latest_input_channel(),
+                "channel": turn.channel,
                 "contact_phone": None if municipality.is_generic else municipality.office("borgerservice").phone,
                 "topics": topics,
                 "summary": summary_text(topics, len(user_events), misunderstood),
                 "last_question": last_text,
             }
         }
-        dispatcher.utter_message(text=reach_a_person(municipality))
+        dispatcher.utter_message(text=reach_a_person(turn))
         dispatcher.utter_message(json_message=payload)
         # A form interrupted by the handoff must not prefill a later booking.
         return [SlotSet(slot, None) for slot in ALL_FORM_SLOTS]

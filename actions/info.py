@@ -8,10 +8,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import content, municipality_for, settings
+from actions.context import TurnContext
 from actions.day_reference import find_day
 from actions.opening_hours import describe_day_hours, describe_today, weekly_summary
-from muni_core.municipalities import Municipality, Office
+from muni_core.municipalities import Office
 
 _PHONE_WORDS = re.compile(r"telefon|nummer|nr\b|tlf|ringe|ring\b|opkald", re.IGNORECASE)
 _EMAIL_WORDS = re.compile(r"mail|skrive|skriv\b|post\b", re.IGNORECASE)
@@ -37,7 +37,7 @@ class _OfficeAnswer:
 
     unknown_municipality_message = ""
 
-    def answer(self, municipality: Municipality, office: Office, text: str) -> str:
+    def answer(self, turn: TurnContext, office: Office, text: str) -> str:
         """The Danish answer for a known municipality's office."""
         raise NotImplementedError
 
@@ -45,14 +45,14 @@ class _OfficeAnswer:
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Answer from the municipality profile; point elsewhere for the doctor or an unknown municipality."""
-        municipality = municipality_for(tracker)
+        turn = TurnContext.of(tracker)
         key = requested_office_key(tracker)
-        if key == "laege" or municipality.is_generic:
+        if key == "laege" or turn.municipality.is_generic:
             message = "doctor_hours" if key == "laege" else self.unknown_municipality_message
-            dispatcher.utter_message(text=content().message(message, municipality))
+            dispatcher.utter_message(text=turn.message(message))
             return []
         text = tracker.latest_message.get("text") or ""
-        dispatcher.utter_message(text=self.answer(municipality, municipality.office(key), text))
+        dispatcher.utter_message(text=self.answer(turn, turn.municipality.office(key), text))
         return []
 
 
@@ -65,23 +65,23 @@ class ActionOpeningHours(_OfficeAnswer, Action):
         """Action name used in rules."""
         return "action_opening_hours"
 
-    def answer(self, municipality: Municipality, office: Office, text: str) -> str:
+    def answer(self, turn: TurnContext, office: Office, text: str) -> str:
         """From the configured hours and today's date and time."""
-        return opening_hours_answer(municipality, office, text)
+        return opening_hours_answer(turn, office, text)
 
 
-def opening_hours_answer(municipality: Municipality, office: Office, text: str) -> str:
+def opening_hours_answer(turn: TurnContext, office: Office, text: str) -> str:
     """The full Danish answer to an opening-hours question."""
-    now = settings().now()
+    municipality, now = turn.municipality, turn.now
     day = find_day(text, now.date())
     if day is not None and day != now.date():
         answer = describe_day_hours(municipality, office, day, now)
     else:
-        answer = f"{describe_today(municipality, office, now)} {weekly_summary(office)}"
+        answer = f"{describe_today(municipality, office, now)} {weekly_summary(office, municipality)}"
     return f"{answer} {office.note}".strip()
 
 
-def contact_answer(municipality: Municipality, office: Office, text: str) -> str:
+def contact_answer(turn: TurnContext, office: Office, text: str) -> str:
     """The Danish answer to a contact question: phone, e-mail and/or address."""
     wants_phone = bool(_PHONE_WORDS.search(text))
     wants_email = bool(_EMAIL_WORDS.search(text))
@@ -90,11 +90,11 @@ def contact_answer(municipality: Municipality, office: Office, text: str) -> str
         wants_phone = wants_email = wants_address = True
     sentences = []
     if wants_phone and office.phone:
-        sentences.append(f"Du kan ringe til {office.name} i {municipality.full_name} på {office.phone}.")
+        sentences.append(turn.message("contact_phone", office_name=office.name, office_phone=office.phone))
     if wants_email and office.email:
-        sentences.append(f"Du kan skrive til {office.email}. {content().message('email_warning', municipality)}")
+        sentences.append(f"{turn.message('contact_email', office_email=office.email)} {turn.message('email_warning')}")
     if wants_address:
-        sentences.append(f"{office.name} ligger på {office.address}.")
+        sentences.append(turn.message("contact_address", office_name=office.name, office_address=office.address))
     return " ".join(sentences)
 
 
@@ -107,6 +107,6 @@ class ActionContactInfo(_OfficeAnswer, Action):
         """Action name used in rules."""
         return "action_contact_info"
 
-    def answer(self, municipality: Municipality, office: Office, text: str) -> str:
+    def answer(self, turn: TurnContext, office: Office, text: str) -> str:
         """Phone, e-mail and/or address, as asked."""
-        return contact_answer(municipality, office, text)
+        return contact_answer(turn, office, text)

@@ -1,14 +1,24 @@
-"""Danish answers about when an office is open, from config and the current time."""
+"""Danish answers about when an office is open, from config and the current time.
+
+The sentences are messages of content/messages.yml (``hours_*``); a municipality can override them.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from actions.content import load_content
 from actions.day_reference import describe_day
+from actions.settings import Settings
 from muni_core.danish.calendar import WEEKDAY_NAMES, holiday_name
 from muni_core.municipalities import Municipality, Office, OpeningInterval
 
 LOOKAHEAD_DAYS = 21
+
+
+def _say(key: str, municipality: Municipality | None, **values: str) -> str:
+    """Message ``key`` of this installation's content, in the municipality's words when it has its own."""
+    return load_content(Settings.from_env().content_dir).message(key, municipality, **values)
 
 
 def format_clock(moment: time) -> str:
@@ -55,15 +65,17 @@ def next_open_day(municipality: Municipality, office: Office, after: date) -> da
 def _reopens(municipality: Municipality, office: Office, after: date, today: date) -> str:
     day = next_open_day(municipality, office, after)
     if day is None:
-        return f"Se de aktuelle åbningstider på {municipality.website}."
-    return f"Der er åbent igen {describe_day(day, today)} {_span(intervals_on(municipality, office, day))}."
+        return _say("hours_see_website", municipality)
+    span = _span(intervals_on(municipality, office, day))
+    return _say("hours_reopens", municipality, day=describe_day(day, today), span=span)
 
 
 def _closed_sentence(municipality: Municipality, office: Office, day: date, today: date) -> str:
     reason = closed_reason(municipality, day)
     when = describe_day(day, today)
-    because = f" ({reason})" if reason and reason != "lukkedag" else ""
-    return f"{office.name} har lukket {when}{because}."
+    if reason and reason != "lukkedag":
+        return _say("hours_closed_holiday", municipality, office_name=office.name, day=when, reason=reason)
+    return _say("hours_closed", municipality, office_name=office.name, day=when)
 
 
 def describe_today(municipality: Municipality, office: Office, now: datetime) -> str:
@@ -73,14 +85,14 @@ def describe_today(municipality: Municipality, office: Office, now: datetime) ->
     if not intervals:
         return f"{_closed_sentence(municipality, office, today, today)} {_reopens(municipality, office, today, today)}"
     for interval in intervals:
+        opens, closes = format_clock(interval.opens), format_clock(interval.closes)
         if clock < interval.opens:
-            first = interval is intervals[0]
-            verb = "åbner i dag" if first else "holder lukket lige nu og åbner igen i dag"
-            opens, closes = format_clock(interval.opens), format_clock(interval.closes)
-            return f"{office.name} {verb} {opens} og har åbent til {closes}."
+            key = "hours_opens_today" if interval is intervals[0] else "hours_opens_again_today"
+            return _say(key, municipality, office_name=office.name, opens=opens, closes=closes)
         if clock < interval.closes:
-            return f"{office.name} har åbent i dag til {format_clock(interval.closes)}."
-    return f"{office.name} har lukket for i dag. {_reopens(municipality, office, today, today)}"
+            return _say("hours_open_now", municipality, office_name=office.name, closes=closes)
+    closed = _say("hours_closed_for_today", municipality, office_name=office.name)
+    return f"{closed} {_reopens(municipality, office, today, today)}"
 
 
 def describe_day_hours(municipality: Municipality, office: Office, day: date, now: datetime) -> str:
@@ -89,16 +101,21 @@ def describe_day_hours(municipality: Municipality, office: Office, day: date, no
     if day == today:
         return describe_today(municipality, office, now)
     if day < today:
-        return f"Den dag er gået. {describe_today(municipality, office, now)}"
+        return f"{_say('hours_day_past', municipality)} {describe_today(municipality, office, now)}"
     intervals = intervals_on(municipality, office, day)
     if not intervals:
         return f"{_closed_sentence(municipality, office, day, today)} {_reopens(municipality, office, day, today)}"
-    when = describe_day(day, today)
-    return f"{when[0].upper()}{when[1:]} har {office.name} åbent {_span(intervals)}."
+    text = _say(
+        "hours_on_day", municipality, day=describe_day(day, today), office_name=office.name, span=_span(intervals)
+    )
+    return text[0].upper() + text[1:]
 
 
-def weekly_summary(office: Office) -> str:
-    """The ordinary week in one sentence: "mandag til onsdag kl. 10-15, torsdag kl. 10-17"."""
+def weekly_summary(office: Office, municipality: Municipality | None = None) -> str:
+    """The ordinary week in one sentence: "mandag til onsdag kl. 10-15, torsdag kl. 10-17".
+
+    In the municipality's words when given (its message overrides), else in the common ones.
+    """
     groups: list[tuple[int, int, str]] = []
     for weekday in range(7):
         intervals = office.intervals_on(weekday)
@@ -114,6 +131,6 @@ def weekly_summary(office: Office) -> str:
         days = WEEKDAY_NAMES[first] if first == last else f"{WEEKDAY_NAMES[first]} til {WEEKDAY_NAMES[last]}"
         parts.append(f"{days} kl. {text}")
     if not parts:
-        return f"{office.name} har ingen faste åbningstider."
+        return _say("hours_no_regular", municipality, office_name=office.name)
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
-    return f"Almindelige åbningstider: {listed}."
+    return _say("hours_regular", municipality, week=listed)
