@@ -1,10 +1,27 @@
-"""Danish public holidays, including the moveable ones that follow Easter."""
+"""The Danish calendar: weekday and month names, and the public holidays (with the moveable ones after Easter)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 WEEKDAY_NAMES = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+# Weekday names as they are typed without æ, ø and å, by weekday number (0 is Monday).
+WEEKDAY_ASCII_NAMES = {5: ("loerdag", "lordag"), 6: ("soendag", "sondag")}
+MONTH_NAMES = [
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+]  # fmt: skip
+# Month abbreviations as they are written (with or without a full stop); 'maj' has none.
+MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept", "sep", "okt", "nov", "dec")
+MONTH_ALIASES = (*MONTH_NAMES, *MONTH_ABBREVIATIONS)
+
+
+def month_number(word: str) -> int | None:
+    """1..12 for a month's name, abbreviation or inflection ('dec', 'sept.', 'januars'), by its first three letters."""
+    if len(word) < 3:
+        return None
+    lowered = word.lower()
+    return next((i + 1 for i, name in enumerate(MONTH_NAMES) if lowered.startswith(name[:3])), None)
 
 
 def easter_sunday(year: int) -> date:

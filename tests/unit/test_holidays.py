@@ -2,7 +2,15 @@ from datetime import date
 
 import pytest
 
-from muni_core.danish.calendar import danish_holidays, easter_sunday, holiday_name
+from muni_core.danish.calendar import (
+    MONTH_ALIASES,
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
+    danish_holidays,
+    easter_sunday,
+    holiday_name,
+    month_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,3 +45,21 @@ def test_store_bededag_only_before_2024() -> None:
 def test_ordinary_day_is_no_holiday() -> None:
     assert holiday_name(date(2026, 11, 30)) is None
     assert holiday_name(date(2026, 12, 24)) == "juleaftensdag"
+
+
+def test_weekday_names_follow_python_weekdays() -> None:
+    assert WEEKDAY_NAMES[date(2026, 11, 30).weekday()] == "mandag"
+    assert WEEKDAY_NAMES[date(2026, 12, 6).weekday()] == "søndag"
+
+
+@pytest.mark.parametrize(
+    ("word", "number"),
+    [("januar", 1), ("Maj", 5), ("sept", 9), ("sep.", 9), ("december", 12), ("dec", 12), ("ma", None), ("uge", None)],
+)
+def test_month_number(word: str, number: int | None) -> None:
+    assert month_number(word) == number
+
+
+def test_every_month_alias_names_its_month() -> None:
+    assert [month_number(name) for name in MONTH_NAMES] == list(range(1, 13))
+    assert all(month_number(alias) for alias in MONTH_ALIASES)
