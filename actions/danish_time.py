@@ -17,24 +17,20 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from actions.day_reference import MONTH_NAMES
+from muni_core.danish.calendar import MONTH_NAMES, WEEKDAY_ASCII_NAMES, WEEKDAY_NAMES, month_number
+from muni_core.danish.numbers import number_values, ordinal_values
 
-NUMBER_WORDS = {
-    "nul": 0, "en": 1, "et": 1, "én": 1, "ét": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6,
-    "syv": 7, "otte": 8, "ni": 9, "ti": 10, "elleve": 11, "tolv": 12, "tretten": 13, "fjorten": 14,
-    "femten": 15, "seksten": 16, "sytten": 17, "atten": 18, "nitten": 19, "tyve": 20, "tredive": 30,
-    "fyrre": 40, "halvtreds": 50,
-}  # fmt: skip
-ORDINAL_WORDS = {
-    "første": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4, "femte": 5, "sjette": 6, "syvende": 7,
-    "ottende": 8, "niende": 9, "tiende": 10, "ellevte": 11, "tolvte": 12, "trettende": 13, "fjortende": 14,
-    "femtende": 15, "sekstende": 16, "syttende": 17, "attende": 18, "nittende": 19, "tyvende": 20,
-    "tredivte": 30, "tredivende": 30,
-}  # fmt: skip
-WEEKDAYS = {
-    "mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lørdag": 5, "søndag": 6,
-    "loerdag": 5, "lordag": 5, "soendag": 6, "sondag": 6,
-}  # fmt: skip
+# Number words: 0..20 and the tens to 50 as written, with 'et', 'én' and 'ét'.
+NUMBER_WORDS = number_values([*range(21), 30, 40, 50], variants=False)
+ORDINAL_WORDS = ordinal_values([*range(1, 21), 30])  # with 'andet' and 'tredivende'
+_COMPOUNDS = [n for n in range(21, 40) if n % 10]
+# 'enogtyve' -> '21', 'femogtyvende' -> '25.' (and 'enogtredivende' -> '31.')
+_COMPOUND_DIGITS = {word: str(n) for word, n in number_values(_COMPOUNDS, forms=False, variants=False).items()}
+_COMPOUND_DIGITS |= {word: f"{n}." for word, n in ordinal_values(_COMPOUNDS).items()}
+_COMPOUND_PATTERN = re.compile(rf"\b({'|'.join(sorted(_COMPOUND_DIGITS, key=len, reverse=True))})\b")
+WEEKDAYS = {name: day for day, name in enumerate(WEEKDAY_NAMES)}
+WEEKDAYS |= {name: day for day, names in WEEKDAY_ASCII_NAMES.items() for name in names}
+_MONTH_PREFIXES = "|".join(name[:3] for name in MONTH_NAMES)
 PARTS_OF_DAY = {
     "morgen": (time(7, 0), time(10, 0)),
     "formiddag": (time(8, 0), time(12, 0)),
@@ -68,16 +64,7 @@ class When:
 
 def _expand_compound_numbers(text: str) -> str:
     """'enogtyve' -> '21', 'femogtyvende' -> '25.' (cardinals and ordinals)."""
-    units = {"en": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9}
-    tens = {"tyve": 20, "tredive": 30, "tyvende": 20, "tredivte": 30, "tredivende": 30}
-
-    def replace(match: re.Match[str]) -> str:
-        value = units[match.group(1)] + tens[match.group(2)]
-        return f"{value}." if match.group(2).endswith(("ende", "te")) else str(value)
-
-    return re.sub(
-        r"\b(en|to|tre|fire|fem|seks|syv|otte|ni)og(tyvende|tredivte|tredivende|tyve|tredive)\b", replace, text
-    )
+    return _COMPOUND_PATTERN.sub(lambda match: _COMPOUND_DIGITS[match.group(1)], text)
 
 
 def _normalise(text: str) -> str:
@@ -164,13 +151,6 @@ def _part_of_day(text: str) -> str | None:
     return None
 
 
-def _month_number(word: str) -> int | None:
-    for index, name in enumerate(MONTH_NAMES):
-        if word.startswith(name[:3]):
-            return index + 1
-    return None
-
-
 def _date_from(day_number: int, month: int | None, year: int | None, today: date) -> tuple[date | None, str | None]:
     """A calendar day; without a year (or month) the next such day. Returns (day, problem)."""
     explicit_month = month is not None
@@ -206,9 +186,9 @@ def parse_day(text: str, today: date) -> tuple[date | None, date | None, str | N
         day, problem = _date_from(int(iso.group(3)), int(iso.group(2)), int(iso.group(1)), today)
         return day, None, problem
     numeric = re.search(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,4}))?\b(?!\s*[.:]?\s*\d{2}\b)", text)
-    named = re.search(r"\b(\d{1,2})\.?\s*(jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)[a-zæøå]*\b", text)
+    named = re.search(rf"\b(\d{{1,2}})\.?\s*({_MONTH_PREFIXES})[a-zæøå]*\b", text)
     if named:
-        day, problem = _date_from(int(named.group(1)), _month_number(named.group(2)), None, today)
+        day, problem = _date_from(int(named.group(1)), month_number(named.group(2)), None, today)
         return day, None, problem
     if numeric and not re.search(r"\b(?:kl\.?|klokken)\s*" + re.escape(numeric.group(0).strip()), text):
         year_text = numeric.group(3)

@@ -9,21 +9,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from muni_core.danish.calendar import WEEKDAY_NAMES
+from muni_core.danish.calendar import MONTH_NAMES, WEEKDAY_ASCII_NAMES, WEEKDAY_NAMES, month_number
 
-MONTH_NAMES = [
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-]  # fmt: skip
+# Each weekday as named ('mandag', 'mandagen', 'lordag'); a question about the weekend asks about its Saturday.
 _WEEKDAY_SPELLINGS = {
-    0: ("mandag", "mandagen"),
-    1: ("tirsdag", "tirsdagen"),
-    2: ("onsdag", "onsdagen"),
-    3: ("torsdag", "torsdagen"),
-    4: ("fredag", "fredagen"),
-    5: ("lørdag", "lørdagen", "lordag", "loerdag", "weekend", "weekenden"),
-    6: ("søndag", "søndagen", "sondag", "soendag"),
+    day: (name, f"{name}en", *WEEKDAY_ASCII_NAMES.get(day, ())) for day, name in enumerate(WEEKDAY_NAMES)
 }
+_WEEKDAY_SPELLINGS[5] += ("weekend", "weekenden")
 _MONTH_PATTERN = "|".join(name[:3] + r"\w*" for name in MONTH_NAMES)
 
 
@@ -59,13 +51,15 @@ def _find_explicit_date(lowered: str, today: date) -> date | None:
     named = re.search(rf"\b(\d{{1,2}})\.? ({_MONTH_PATTERN})\b", lowered)
     if named:
         day_number = int(named.group(1))
-        month = next(i + 1 for i, n in enumerate(MONTH_NAMES) if named.group(2).startswith(n[:3]))
+        month = month_number(named.group(2))
         year = None
     elif numeric:
         day_number, month = int(numeric.group(1)), int(numeric.group(2))
         year_text = numeric.group(3)
         year = int(year_text) + (2000 if year_text and len(year_text) == 2 else 0) if year_text else None
     else:
+        return None
+    if month is None:  # never: the pattern names a month
         return None
     try:
         candidate = date(year or today.year, month, day_number)

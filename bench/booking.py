@@ -13,6 +13,7 @@ import uuid
 from bench.stack import bench_stack
 from muni.config import MuniConfig
 from muni.services import eprint, latest_model, rasa_env, require_rasa_env, train
+from muni_core.danish.calendar import WEEKDAY_NAMES
 from muni_core.paths import RASA_PYTHON, REPO_ROOT, REPORTS_DIR
 
 CONVERSATION = [
@@ -22,7 +23,7 @@ CONVERSATION = [
     "20 30 40 50",
     "ja",
 ]
-DAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag"]
+DAYS = WEEKDAY_NAMES[:5]
 
 
 def _say(config: MuniConfig, sender: str, text: str) -> tuple[float, list]:

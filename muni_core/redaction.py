@@ -75,6 +75,8 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
+from muni_core.danish.numbers import number_values
+
 CPR_PLACEHOLDER = "[CPR-nummer]"
 PHONE_PLACEHOLDER = "[telefonnummer]"
 EMAIL_PLACEHOLDER = "[e-mail]"
@@ -121,28 +123,10 @@ def _redact_emails(text: str) -> str:
 # Numbers: tokens
 # ---------------------------------------------------------------------------
 
-_UNITS = {"en": 1, "et": 1, "én": 1, "ét": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5}
-_UNITS |= {"seks": 6, "syv": 7, "otte": 8, "ni": 9}
-_TEENS = {"ti": 10, "elleve": 11, "tolv": 12, "tretten": 13, "fjorten": 14, "femten": 15}
-_TEENS |= {"seksten": 16, "sytten": 17, "atten": 18, "nitten": 19}
-_TENS = {
-    "tyve": 20,
-    "tredive": 30,
-    "tredve": 30,
-    "fyrre": 40,
-    "fyrretyve": 40,
-    "halvtreds": 50,
-    "halvtredsindstyve": 50,
-    "tres": 60,
-    "tresindstyve": 60,
-    "halvfjerds": 70,
-    "halvfjerdsindstyve": 70,
-    "firs": 80,
-    "firsindstyve": 80,
-    "halvfems": 90,
-    "halvfemsindstyve": 90,
-}
-_COMPOUND_UNITS = {"en": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9}
+_UNITS = number_values(range(1, 10))  # with 'et', 'én' and 'ét'
+_TEENS = number_values(range(10, 20))
+_TENS = number_values(range(20, 100, 10))  # with 'tredve' and the old 'fyrretyve', 'halvtredsindstyve', ...
+_COMPOUND_UNITS = number_values(range(1, 10), forms=False)  # the 'en' of 'enogtyve'
 
 
 def _alternatives(words: Iterable[str]) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from muni_core.danish.calendar import MONTH_ABBREVIATIONS, MONTH_NAMES
+
 MIN_SENTENCE_CHARS = 12
 MAX_SENTENCE_CHARS = 160
 
@@ -54,34 +56,8 @@ NEVER_FINAL_ABBREVIATIONS = frozenset(
 # when the next word starts with a capital letter, like any other word ending in a period.
 MAYBE_FINAL_ABBREVIATIONS = frozenset({"mv.", "m.v.", "osv.", "m.m.", "m.fl.", "o.l.", "etc.", "kr."})
 
-MONTHS = frozenset(
-    {
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-        "jan.",
-        "feb.",
-        "mar.",
-        "apr.",
-        "jun.",
-        "jul.",
-        "aug.",
-        "sep.",
-        "sept.",
-        "okt.",
-        "nov.",
-        "dec.",
-    }
-)
+# Month names and abbreviations ("24. dec. kl. 10"): an ordinal before one does not end a sentence.
+MONTHS = frozenset(MONTH_NAMES) | {f"{abbreviation}." for abbreviation in MONTH_ABBREVIATIONS}
 
 # Sentence-final punctuation (optionally followed by closing quotes/brackets) before a space or the end.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”»)\]]*(?=\s|$)")
