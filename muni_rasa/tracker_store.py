@@ -37,14 +37,13 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from muni_core.conversations.index import index_events
-from muni_core.conversations.schema import create_schema
+from muni_core.conversations.schema import ENCRYPTED_PREFIX, create_schema
 from muni_core.paths import CONTENT_DIR, VAR_DIR
 from muni_core.redaction import NAME_PLACEHOLDER, install_log_redaction, redact_text, redact_value
 
 logger = logging.getLogger(__name__)
 
 ENCRYPTED_SLOTS = frozenset({"citizen_name", "citizen_phone", "caller_number"})
-ENCRYPTED_PREFIX = "enc:v1:"
 NAME_SLOTS = frozenset({"citizen_name"})
 MIN_NAME_CHARS = 3
 UNREADABLE_VALUE = None

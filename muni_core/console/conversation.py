@@ -16,9 +16,8 @@ import sqlalchemy as sa
 
 from muni_core.console.common import SUMMARY_COLUMNS, VOICE_CHANNELS
 from muni_core.conversations.index import recognised_intent, summarize
-from muni_core.conversations.schema import conversations, rasa_events, voice_turns
+from muni_core.conversations.schema import ENCRYPTED_PREFIX, conversations, rasa_events, voice_turns
 
-ENCRYPTED_PREFIX = "enc:v1:"
 HIDDEN = "[skjult]"
 HIDDEN_ACTIONS = frozenset({"action_listen"})
 

@@ -21,6 +21,9 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+ENCRYPTED_PREFIX = "enc:v1:"
+"""How an encrypted slot value starts in stored events (written by the tracker store, hidden by the console)."""
+
 conversations = sa.Table(
     "muni_conversations",
     metadata,
