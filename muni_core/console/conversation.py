@@ -97,8 +97,10 @@ def _number(value: Any) -> float | None:
 
 
 def _user_turn(event_id: int, event: Mapping[str, Any], voice_rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    parse_data = event.get("parse_data") if isinstance(event.get("parse_data"), Mapping) else {}
-    intent_data = parse_data.get("intent") if isinstance(parse_data.get("intent"), Mapping) else {}
+    raw_parse_data = event.get("parse_data")
+    parse_data: Mapping[str, Any] = raw_parse_data if isinstance(raw_parse_data, Mapping) else {}
+    raw_intent = parse_data.get("intent")
+    intent_data: Mapping[str, Any] = raw_intent if isinstance(raw_intent, Mapping) else {}
     intent = recognised_intent(parse_data)
     base = intent_data.get("name")
     selector = (parse_data.get("response_selector") or {}).get(base) if base else None

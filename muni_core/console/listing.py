@@ -41,6 +41,9 @@ COMMON_MATCHES = 5000
 _WORD = re.compile(r"[^\W_]+")
 _CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_.:@+-]{1,255}$")
 
+Condition = sa.ColumnElement[bool] | sa.TextClause
+"""A WHERE condition: an expression, or literal SQL for the search operators SQLAlchemy does not model."""
+
 
 class InvalidFilter(ValueError):
     """A filter value the console does not accept (the message is Danish, for the user)."""
@@ -119,7 +122,7 @@ def postgres_tsquery(words: Sequence[str]) -> str:
 
 def _sqlite_search_ids(words: Sequence[str], id_range: tuple[int, int] | None) -> sa.Select:
     """``SELECT rowid FROM muni_conversation_search WHERE … MATCH :search_match`` (optionally within an id range)."""
-    statement = (
+    statement: sa.Select = (
         sa.select(sa.literal_column("rowid").label("id"))
         .select_from(sa.table(SQLITE_SEARCH_TABLE))
         .where(
@@ -152,7 +155,7 @@ def postgres_match_count(connection: sa.Connection, query: str, cap: int) -> int
 
 def _search_condition(
     dialect: str, query: str, id_range: tuple[int, int] | None = None, common: bool = False
-) -> sa.ColumnElement[bool]:
+) -> Condition:
     """Rows whose transcript has every word of ``query`` (as prefixes), or whose conversation id is ``query``.
 
     On PostgreSQL, ``common`` words are checked row by row along the list's order (a page fills up
@@ -222,9 +225,9 @@ def _selective_conditions(
     windowed: bool,
     id_range: tuple[int, int] | None = None,
     common_words: bool = False,
-) -> list[sa.ColumnElement[bool]]:
+) -> list[Condition]:
     """The intent and search conditions: per row (``windowed``) or driven by their own index."""
-    selective: list[sa.ColumnElement[bool]] = []
+    selective: list[Condition] = []
     if filters.intent:
         intent = filters.intent[:128]
         if windowed:
@@ -266,7 +269,7 @@ def _intents_of(connection: sa.Connection, conversation_ids: Sequence[str]) -> d
 _ORDER = (conversations.c.last_at.desc(), conversations.c.id.desc())
 
 
-def _fetch(connection: sa.Connection, conditions: Sequence[sa.ColumnElement[bool]], limit: int) -> list[dict]:
+def _fetch(connection: sa.Connection, conditions: Sequence[Condition], limit: int) -> list[dict]:
     statement = sa.select(*SUMMARY_COLUMNS).where(*conditions).order_by(*_ORDER).limit(limit)
     return [dict(row._mapping) for row in connection.execute(statement)]
 
