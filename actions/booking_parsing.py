@@ -12,7 +12,8 @@ from typing import Any, Literal
 from rasa_sdk import Tracker
 
 from actions.booking_store import normalise_phone
-from actions.danish_time import NUMBER_WORDS, When, parse_when
+from actions.danish_time import When, parse_when
+from muni_core.danish.numbers import number_values
 
 _ORDINALS = {
     0: r"\b(?:første|1\.?|nummer (?:et|en|1))\b|^\s*(?:1|en|et)\s*$",
@@ -29,10 +30,7 @@ _FUNCTION_WORDS = frozenset(
     "jeg du han hun vi de det den der her hvad hvordan hvorfor hvornår hvor hvem er var har skal kan vil må "
     "en et og i på til med om af for fra ikke min mit mine dit din tid pas kort ja nej hej tak".split()
 )
-_TENS = {"tyve": 20, "tredive": 30, "fyrre": 40, "halvtreds": 50, "tres": 60, "halvfjerds": 70, "firs": 80,
-         "halvfems": 90}  # fmt: skip
-_UNITS = {"en": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9}
-_COMPOUND = re.compile(f"({'|'.join(_UNITS)})og({'|'.join(_TENS)})")  # 'femogtyve' -> 25
+_SPOKEN_NUMBERS = number_values(range(100), variants=False)  # nul … nioghalvfems, en/et, femogtyve
 
 
 def latest_intent(tracker: Tracker) -> str:
@@ -131,15 +129,10 @@ def digits_from_words(text: str) -> str:
     """Spoken digits to digits: 'tyve tredive fyrre halvtreds' -> '20 30 40 50'."""
     converted = []
     for word in re.findall(r"[a-zæøå]+|\d+", text.lower()):
-        compound = _COMPOUND.fullmatch(word)
         if word.isdigit():
             converted.append(word)
-        elif compound:
-            converted.append(str(_UNITS[compound.group(1)] + _TENS[compound.group(2)]))
-        elif word in _TENS:
-            converted.append(str(_TENS[word]))
-        elif word in NUMBER_WORDS:
-            converted.append(str(NUMBER_WORDS[word]))
+        elif word in _SPOKEN_NUMBERS:
+            converted.append(str(_SPOKEN_NUMBERS[word]))
     return " ".join(converted)
 
 
