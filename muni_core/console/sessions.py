@@ -3,8 +3,14 @@
 * Sessions (``muni_staff_sessions``): the browser keeps a random token; the database only its
   SHA-256. Idle and absolute timeouts end a session; the role is read from ``muni_staff`` each time
   a session is loaded, so a removed account or a changed role counts at once.
-* Throttling (``muni_login_failures``): 5 failed logins for one username, or 20 from one address,
-  within 15 minutes lock further attempts, even with the right password.
+* Throttling (``muni_login_failures``) is keyed so that an outsider cannot lock a member of staff out:
+  per (address, username) from :data:`MAX_FAILURES_PER_USER` failures on and per address (across
+  usernames) from :data:`MAX_FAILURES_PER_REMOTE` on, the next attempt waits 1, 2, 4 … minutes
+  (at most :data:`BACKOFF_CAP_S`) after the latest failure. A browser holding a valid "known device"
+  cookie of the user (signed with the key in ``muni_console_keys``, set at a successful login) is
+  throttled only by its own failures. A burst against one user (:data:`ALERT_FAILURES` attempts from
+  :data:`ALERT_ADDRESSES` addresses within :data:`ALERT_WINDOW_S`) writes one ``alert`` row in the
+  audit log per window.
 
 The cookies, CSRF checks and access rules around them are the gateway's
 (:mod:`voice_gateway.console.security`).
@@ -12,17 +18,33 @@ The cookies, CSRF checks and access rules around them are the gateway's
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from muni_core.conversations.schema import login_failures, staff, staff_sessions
+from muni_core.console.audit import write_audit
+from muni_core.conversations.schema import audit_log, console_keys, login_failures, staff, staff_sessions
 
-THROTTLE_WINDOW_S = 15 * 60
+FAILURE_MEMORY_S = 24 * 3600
+"""How long failures count for one (address, username) or (device, username), unless a login succeeds."""
+ADDRESS_MEMORY_S = 3600
+"""How long failures count for an address across usernames."""
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_REMOTE = 20
+BACKOFF_BASE_S = 60.0
+BACKOFF_CAP_S = 3600.0
+ALERT_WINDOW_S = 15 * 60
+ALERT_FAILURES = 20
+ALERT_ADDRESSES = 3
+ALERT_ACTION = "alert"
+DEVICE_MAX_AGE_S = 30 * 86400
+"""A known-device cookie counts for this long after the login that set it."""
+DEVICE_KEY_NAME = "device_cookie"
 
 
 @dataclass(frozen=True)
@@ -124,36 +146,185 @@ def purge_sessions(engine: sa.engine.Engine, now: float, idle_timeout_s: float, 
         ).rowcount
 
 
+# --- known devices -----------------------------------------------------------------------------------
+
+
+def device_key(engine: sa.engine.Engine) -> bytes:
+    """The key that signs known-device cookies: made once, kept in ``muni_console_keys`` (shared by replicas)."""
+    select = sa.select(console_keys.c.value).where(console_keys.c.name == DEVICE_KEY_NAME)
+    with engine.connect() as connection:
+        value = connection.execute(select).scalar()
+    if value is None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    sa.insert(console_keys).values(name=DEVICE_KEY_NAME, value=secrets.token_hex(32), created_at=0.0)
+                )
+        except sa.exc.IntegrityError:  # made by another process in the meantime
+            pass
+        with engine.connect() as connection:
+            value = connection.execute(select).scalar_one()
+    return bytes.fromhex(value)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, b"muni-known-device-v1\n" + payload, hashlib.sha256).digest()
+
+
+def sign_device(key: bytes, username: str, now: float) -> str:
+    """A known-device cookie value for ``username``: ``payload.signature`` (HMAC-SHA256), both base64url."""
+    payload = f"{username}:{int(now)}:{secrets.token_hex(12)}".encode()
+    return _b64(payload) + "." + _b64(_signature(key, payload))
+
+
+def device_id(key: bytes, cookie: str | None, username: str, now: float) -> str | None:
+    """The device id of a valid, recent known-device cookie of ``username``; None for any other value."""
+    if not cookie or len(cookie) > 300 or cookie.count(".") != 1:
+        return None
+    encoded, signature = cookie.split(".")
+    try:
+        payload, given = _unb64(encoded), _unb64(signature)
+    except (binascii.Error, ValueError):
+        return None
+    if not hmac.compare_digest(_signature(key, payload), given):
+        return None
+    parts = payload.decode("utf-8", "replace").split(":")
+    if len(parts) != 3 or parts[0] != username or not parts[1].isdigit():
+        return None
+    issued = int(parts[1])
+    if now - issued > DEVICE_MAX_AGE_S or issued > now + 300:
+        return None
+    return parts[2]
+
+
 # --- login throttling --------------------------------------------------------------------------------
 
 
-def is_throttled(engine: sa.engine.Engine, username: str, remote: str, now: float) -> bool:
-    """Whether this username or this address has too many recent failed logins."""
-    since = now - THROTTLE_WINDOW_S
+def backoff_s(failures: int, threshold: int) -> float:
+    """The wait after the latest of ``failures``: none below ``threshold``, then 1, 2, 4 … minutes, capped."""
+    if failures < threshold:
+        return 0.0
+    return min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** min(failures - threshold, 32))
+
+
+_NOT_BLOCKED = sa.or_(login_failures.c.blocked.is_(None), login_failures.c.blocked == sa.false())
+
+
+def _wait(connection: sa.engine.Connection, threshold: int, now: float, *conditions: sa.ColumnElement) -> float:
+    count, latest = connection.execute(
+        sa.select(sa.func.count(), sa.func.max(login_failures.c.at)).where(*conditions, _NOT_BLOCKED)
+    ).one()
+    if not count:
+        return 0.0
+    return max(0.0, float(latest) + backoff_s(int(count), threshold) - now)
+
+
+def login_wait(engine: sa.engine.Engine, username: str, remote: str, now: float, device: str | None = None) -> float:
+    """Seconds until a login of ``username`` from ``remote`` (with known device ``device``) may be checked; 0: now.
+
+    Failures elsewhere (other addresses, other devices) never count, so an outsider cannot lock the
+    user out of a browser or address of their own.
+    """
+    columns = login_failures.c
     with engine.connect() as connection:
-        by_user = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(login_failures)
-            .where(login_failures.c.username == username, login_failures.c.at > since)
-        ).scalar_one()
-        if by_user >= MAX_FAILURES_PER_USER:
-            return True
-        by_remote = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(login_failures)
-            .where(login_failures.c.remote == remote, login_failures.c.at > since)
-        ).scalar_one()
-    return by_remote >= MAX_FAILURES_PER_REMOTE
+        if device:
+            return _wait(
+                connection,
+                MAX_FAILURES_PER_USER,
+                now,
+                columns.username == username,
+                columns.device == device[:64],
+                columns.at > now - FAILURE_MEMORY_S,
+            )
+        unknown_device = columns.device.is_(None)
+        return max(
+            _wait(
+                connection,
+                MAX_FAILURES_PER_USER,
+                now,
+                columns.username == username,
+                columns.remote == remote[:64],
+                unknown_device,
+                columns.at > now - FAILURE_MEMORY_S,
+            ),
+            _wait(
+                connection,
+                MAX_FAILURES_PER_REMOTE,
+                now,
+                columns.remote == remote[:64],
+                unknown_device,
+                columns.at > now - ADDRESS_MEMORY_S,
+            ),
+        )
 
 
-def record_failure(engine: sa.engine.Engine, username: str, remote: str, now: float) -> None:
-    """Count a failed login (and forget failures older than a day)."""
+def record_failure(
+    engine: sa.engine.Engine,
+    username: str,
+    remote: str,
+    now: float,
+    device: str | None = None,
+    blocked: bool = False,
+) -> str | None:
+    """Count a failed login (``blocked``: refused by the throttle) and forget failures older than a day.
+
+    Returns the detail of the ``alert`` audit row when this attempt completes a burst against the
+    user (written once per :data:`ALERT_WINDOW_S`), else None.
+    """
+    username, columns = username[:64], login_failures.c
     with engine.begin() as connection:
-        connection.execute(sa.insert(login_failures).values(username=username[:64], remote=remote[:64], at=now))
-        connection.execute(sa.delete(login_failures).where(login_failures.c.at < now - 86_400))
+        connection.execute(
+            sa.insert(login_failures).values(
+                username=username, remote=remote[:64], at=now, device=device[:64] if device else None, blocked=blocked
+            )
+        )
+        connection.execute(sa.delete(login_failures).where(columns.at < now - FAILURE_MEMORY_S))
+        since = now - ALERT_WINDOW_S
+        recent = (columns.username == username) & (columns.at > since)
+        attempts, addresses = connection.execute(
+            sa.select(sa.func.count(), sa.func.count(sa.distinct(columns.remote))).where(recent)
+        ).one()
+        if attempts < ALERT_FAILURES or addresses < ALERT_ADDRESSES:
+            return None
+        alerted = connection.execute(
+            sa.select(audit_log.c.id).where(
+                audit_log.c.username == username, audit_log.c.action == ALERT_ACTION, audit_log.c.at > since
+            )
+        ).first()
+        if alerted is not None:
+            return None
+        sample = [
+            value
+            for (value,) in connection.execute(
+                sa.select(columns.remote).where(recent).distinct().order_by(columns.remote).limit(5)
+            )
+        ]
+    more = " m.fl." if addresses > len(sample) else ""
+    detail = (
+        f"Mulig angreb: {attempts} mislykkede login for '{username}' på {ALERT_WINDOW_S // 60} minutter "
+        f"fra {addresses} adresser ({', '.join(sample)}{more})"
+    )
+    write_audit(engine, username, ALERT_ACTION, None, detail, now)
+    return detail
 
 
-def clear_failures(engine: sa.engine.Engine, username: str) -> None:
-    """Forget a username's failed logins (after a successful one)."""
+def clear_failures(
+    engine: sa.engine.Engine, username: str, remote: str | None = None, device: str | None = None
+) -> None:
+    """Forget the failures a successful login answers for: its device's, else its address's, else all the user's."""
+    columns = login_failures.c
+    condition = columns.username == username
+    if device:
+        condition &= columns.device == device[:64]
+    elif remote is not None:
+        condition &= (columns.remote == remote[:64]) & columns.device.is_(None)
     with engine.begin() as connection:
-        connection.execute(sa.delete(login_failures).where(login_failures.c.username == username))
+        connection.execute(sa.delete(login_failures).where(condition))

@@ -8,6 +8,7 @@ tracker store) stays the record of every conversation. The tables here are:
 * ``muni_conversation_intents``: which intents a conversation contained (intent filter, top intents);
 * ``muni_voice_turns``: timing and recogniser confidence of phone turns, written by the gateway;
 * ``muni_staff``, ``muni_staff_sessions``, ``muni_login_failures``: console accounts and logins;
+* ``muni_console_keys``: the console's signing key for "known device" cookies;
 * ``muni_audit_log``: who logged in, opened or exported what;
 * ``muni_review_corrections``: citizen messages a reviewer marked as misunderstood.
 
@@ -97,9 +98,22 @@ login_failures = sa.Table(
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("remote", sa.String(64), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
+    # Added later (see ADDED_COLUMNS): the known-device id of the attempt, and whether the attempt
+    # was refused by the throttle without checking the password.
+    sa.Column("device", sa.String(64), nullable=True),
+    sa.Column("blocked", sa.Boolean, nullable=True),
     sa.Index("ix_muni_login_failures_user", "username", "at"),
     sa.Index("ix_muni_login_failures_remote", "remote", "at"),
 )
+
+console_keys = sa.Table(
+    "muni_console_keys",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+"""Server-side secrets of the console (the key that signs "known device" cookies), made on first use."""
 
 audit_log = sa.Table(
     "muni_audit_log",
@@ -151,9 +165,16 @@ _POSTGRES_SEARCH = [
 ]
 
 
+ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "muni_login_failures": (("device", "VARCHAR(64)"), ("blocked", "BOOLEAN")),
+}
+"""Nullable columns added to existing tables after their first release; :func:`create_schema` adds them."""
+
+
 def create_schema(engine: sa.engine.Engine) -> None:
     """Create the console's tables and search index if they are missing (idempotent)."""
     metadata.create_all(engine, checkfirst=True)
+    _add_missing_columns(engine)
     statements = _SQLITE_SEARCH if engine.dialect.name == "sqlite" else _POSTGRES_SEARCH
     for statement in statements:
         try:
@@ -164,6 +185,22 @@ def create_schema(engine: sa.engine.Engine) -> None:
             # process created the object a moment earlier, "IF NOT EXISTS" can still collide.
             if not _search_ready(engine):
                 raise
+
+
+def _add_missing_columns(engine: sa.engine.Engine) -> None:
+    """Add the :data:`ADDED_COLUMNS` a database made by an older release lacks (no migration tool needed)."""
+    for table, columns in ADDED_COLUMNS.items():
+        present = {column["name"] for column in sa.inspect(engine).get_columns(table)}
+        for name, sql_type in columns:
+            if name in present:
+                continue
+            try:
+                with engine.begin() as connection:
+                    connection.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+            except (sa.exc.ProgrammingError, sa.exc.OperationalError):
+                # added by the other process (Rasa or the gateway) a moment earlier
+                if name not in {column["name"] for column in sa.inspect(engine).get_columns(table)}:
+                    raise
 
 
 def _search_ready(engine: sa.engine.Engine) -> bool:

@@ -8,8 +8,11 @@
 * CSRF: every POST needs the session's token as form field ``csrf_token`` or header ``X-CSRF-Token``.
   The login form (no session yet) uses a double-submit token: a pre-session cookie
   ``muni_console_login`` that must equal the form's hidden field.
-* Throttling: 5 failed logins for one username, or 20 from one address, within 15 minutes lock
-  further attempts (``muni_login_failures``), even with the right password.
+* Throttling (:mod:`muni_core.console.sessions`): failures count per (address, username) and per
+  address, with a growing wait (1, 2, 4 … minutes) that holds even for the right password; failures
+  elsewhere never lock a user out of an address without failures or a browser with a valid "known
+  device" cookie ``muni_console_device`` (signed, set at a successful login, 30 days). The 429 page
+  says when to try again (and ``Retry-After``).
 * Every console response carries :data:`SECURITY_HEADERS` (a strict Content-Security-Policy).
 
 The session and failed-login rows are read and written by :mod:`muni_core.console.sessions`.
@@ -20,14 +23,17 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import math
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from muni_core.console.common import COPENHAGEN
 from muni_core.console.sessions import StaffSession, load_session, touch_session
 from voice_gateway.keys import DATABASE
 
@@ -36,6 +42,7 @@ logger = logging.getLogger(__name__)
 PREFIX = "/console"
 COOKIE_NAME = "muni_console"
 LOGIN_COOKIE_NAME = "muni_console_login"
+DEVICE_COOKIE_NAME = "muni_console_device"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 CSP = (
@@ -52,7 +59,7 @@ SECURITY_HEADERS = {
 TOUCH_EVERY_S = 15.0
 """``last_seen_at`` is written at most this often per session (not on every request)."""
 
-THROTTLED_MESSAGE = "For mange mislykkede forsøg. Prøv igen om 15 minutter."
+THROTTLED_MESSAGE = "For mange mislykkede forsøg."
 LOGIN_FAILED_MESSAGE = "Forkert brugernavn eller adgangskode."
 IDLE_MESSAGE = "Du er blevet logget ud, fordi du har været inaktiv."
 EXPIRED_MESSAGE = "Du er blevet logget ud, fordi du har været logget ind i mere end 12 timer. Log ind igen."
@@ -81,6 +88,8 @@ class ConsoleState:
     clock: Callable[[], float] = time.time
     error_page: Callable[[web.Request, int, str], web.Response] | None = None
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    device_key: bytes | None = None
+    """The key signing known-device cookies (read from the database on the first login)."""
 
 
 STATE = web.AppKey("console_state", ConsoleState)
@@ -161,9 +170,17 @@ def login_url(next_path: str | None = None, reason: str | None = None) -> str:
     return PREFIX + "/login" + ("?" + urllib.parse.urlencode(query) if query else "")
 
 
-def set_cookie(response: web.StreamResponse, name: str, value: str, secure: bool) -> None:
+def set_cookie(response: web.StreamResponse, name: str, value: str, secure: bool, max_age: int | None = None) -> None:
     """Set a console cookie: HttpOnly, SameSite=Strict, Path=/console, Secure unless turned off."""
-    response.set_cookie(name, value, path=PREFIX, httponly=True, secure=secure, samesite="Strict")
+    response.set_cookie(name, value, path=PREFIX, httponly=True, secure=secure, samesite="Strict", max_age=max_age)
+
+
+def throttled_message(wait_s: float, now: float) -> str:
+    """The Danish 429 text: too many attempts, and in how many minutes (at what time) to try again."""
+    minutes = max(1, math.ceil(wait_s / 60))
+    until = datetime.fromtimestamp(now + wait_s, COPENHAGEN).strftime("%H.%M")
+    unit = "minut" if minutes == 1 else "minutter"
+    return f"{THROTTLED_MESSAGE} Prøv igen om {minutes} {unit} (kl. {until})."
 
 
 def clear_cookie(response: web.StreamResponse, name: str, secure: bool) -> None:
