@@ -1,4 +1,9 @@
-"""The console's audit log (``muni_audit_log``): who logged in, opened, exported or corrected what, and when."""
+"""The console's audit log (``muni_audit_log``): who logged in, searched, opened, exported or corrected what, and when.
+
+Searches and list requests are logged with :func:`describe_list`: staff may paste a citizen's data
+into the search box, so free text is stored redacted (:func:`muni_core.redaction.redact_text`).
+Login alerts (``alert``) are written by :mod:`muni_core.console.sessions`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from muni_core.console.common import PAGE_SIZE
+from muni_core.console.listing import ConversationFilter
 from muni_core.conversations.schema import audit_log
+from muni_core.redaction import redact_text
+
+SEARCH_ACTION = "search"
+"""The conversation list page with a search text."""
+LIST_API_ACTION = "list_api"
+"""A call of the conversation list's JSON API (``/console/api/conversations``)."""
 
 
 def write_audit(
@@ -30,6 +42,31 @@ def write_audit(
                 detail=detail[:1000] if detail else None,
             )
         )
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("ja" if value else "nej")
+
+
+def describe_list(filters: ConversationFilter, found: int, next_page: bool = False) -> str:
+    """An audit detail for a list or search request: its filters, free text redacted, and how many rows it showed."""
+    parts = [f"søgning: »{redact_text(filters.query)}«"] if filters.query else []
+    for label, value in (
+        ("fra", filters.date_from and filters.date_from.isoformat()),
+        ("til", filters.date_to and filters.date_to.isoformat()),
+        ("kanal", filters.channel),
+        ("kommune", filters.municipality and redact_text(filters.municipality)),
+        ("intent", filters.intent and redact_text(filters.intent)),
+        ("fallback", _yes_no(filters.fallback)),
+        ("overdraget", _yes_no(filters.handed_over)),
+        ("vurdering", filters.rating),
+    ):
+        if value:
+            parts.append(f"{label}={value}")
+    if next_page:
+        parts.append("næste side")
+    parts.append(f"{found} vist")
+    return "; ".join(parts)
 
 
 def list_audit(

@@ -309,7 +309,7 @@ def record_failure(
         ]
     more = " m.fl." if addresses > len(sample) else ""
     detail = (
-        f"Mulig angreb: {attempts} mislykkede login for '{username}' på {ALERT_WINDOW_S // 60} minutter "
+        f"Muligt angreb: {attempts} mislykkede loginforsøg for '{username}' på {ALERT_WINDOW_S // 60} minutter "
         f"fra {addresses} adresser ({', '.join(sample)}{more})"
     )
     write_audit(engine, username, ALERT_ACTION, None, detail, now)

@@ -1,8 +1,9 @@
 """The conversation pages: the list and its JSON API, one conversation, its export, and "Forkert forstået".
 
 The list takes its filters from the query string (:func:`parse_filters`; Danish 400 for bad values)
-and pages with the opaque ``after`` cursor of :mod:`muni_core.console.listing`. Opening and
-exporting a conversation and marking a correction are written to the audit log.
+and pages with the opaque ``after`` cursor of :mod:`muni_core.console.listing`. A search on the list
+page, every call of the list's JSON API, opening and exporting a conversation and marking a
+correction are written to the audit log (search text redacted, :func:`muni_core.console.audit.describe_list`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import yaml
 from aiohttp import web
 
 from muni_core.console import listing, review
+from muni_core.console.audit import LIST_API_ACTION, SEARCH_ACTION, describe_list
 from muni_core.console.common import CHANNELS, PAGE_SIZE
 from muni_core.console.conversation import export_document, load_conversation, user_event
 from muni_core.paths import REPO_ROOT
@@ -176,6 +178,8 @@ async def conversation_list(request: web.Request) -> web.Response:
         filters = parse_filters(request.query)
         after = _cursor(request.query)
         rows, next_cursor = await run_db(request, listing.list_conversations, filters, after)
+        if filters.query:
+            await audit(request, SEARCH_ACTION, None, describe_list(filters, len(rows), bool(after)))
     except ConsoleError as problem:
         error, status = problem.message, problem.status
     except listing.InvalidFilter as problem:
@@ -231,9 +235,11 @@ async def api_conversations(request: web.Request) -> web.Response:
     """``GET /console/api/conversations``: the list as JSON (same filters, ``after`` cursor)."""
     try:
         filters = parse_filters(request.query)
-        rows, next_cursor = await run_db(request, listing.list_conversations, filters, _cursor(request.query))
+        after = _cursor(request.query)
+        rows, next_cursor = await run_db(request, listing.list_conversations, filters, after)
     except listing.InvalidFilter as problem:
         raise ConsoleError(400, str(problem)) from problem
+    await audit(request, LIST_API_ACTION, None, describe_list(filters, len(rows), bool(after)))
     return web.json_response({"conversations": [_api_row(row) for row in rows], "next": next_cursor})
 
 

@@ -47,6 +47,9 @@ AUDIT_ACTIONS = {
     "export": "Eksporterede samtale",
     "export_corrections": "Eksporterede rettelser",
     "mark_correction": "Markerede rettelse",
+    "search": "Søgte i samtaler",
+    "list_api": "Hentede samtaleliste (API)",
+    "alert": "Advarsel: muligt angreb på login",
 }
 ROLE_LABELS = {"admin": "Administrator", "reviewer": "Gennemlæser"}
 NAV = (
