@@ -1,10 +1,13 @@
 """Checking, moving and cancelling a booked meeting by conversation.
 
 ``check_appointment``, ``cancel_appointment`` and ``reschedule_appointment``
-start ``manage_booking_form``. It finds the booking by its 6-digit reference or by
-the phone number it was booked with, reads the booking's details back and asks for a
-yes before cancelling or moving it (also when found by phone number alone). Moving
-asks for the new day and time with the same extractor and calendar checks as booking.
+start ``manage_booking_form``. The booking made in this conversation is known without
+asking (slot ``last_booking_reference``). Any other booking is found only by its 6-digit
+reference *and* the phone number or name it was booked with (:mod:`actions.booking_access`):
+a wrong pair gets the same answer whether the reference exists or not, and the tries are
+bounded per conversation and per client address. The booking's details are read back and
+a yes is asked for before cancelling or moving it. Moving asks for the new day and time with
+the same extractor and calendar checks as booking.
 """
 
 from __future__ import annotations
@@ -19,6 +22,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.booking import ValidateBookingForm, pop_notice, yes_no_buttons
+from actions.booking_access import (
+    FAILURES,
+    lookups_blocked,
+    matching_booking,
+    name_in,
+    numbers_in,
+    record_failure,
+)
 from actions.booking_calendar import speak_slot
 from actions.booking_offer import offer_times
 from actions.booking_parsing import latest_intent, latest_text, parse_day, parse_time
@@ -34,9 +45,10 @@ from actions.booking_slots import (
     REFERENCE,
     REQUESTED,
     SERVICE,
+    STRONG_INTERRUPTIONS,
     TIME,
 )
-from actions.booking_store import Booking, BookingNotFound, SlotTaken, normalise_phone, normalise_reference
+from actions.booking_store import Booking, BookingNotFound, SlotTaken, normalise_phone
 from actions.context import TurnContext
 from actions.settings import TIMEZONE
 
@@ -46,6 +58,10 @@ ACTION_BY_INTENT = {
     "cancel_appointment": "cancel",
     "reschedule_appointment": "reschedule",
 }
+LOOKUP = "manage_lookup_reference"  # the reference the citizen gave, until the second secret matches it
+OWN_BOOKING = "last_booking_reference"  # set by action_submit_booking: the booking made in this conversation
+# Slots the manage form's extractor sets besides its required slots (kept by ValidateManageBookingForm.run).
+MANAGE_HELPERS = frozenset({LOOKUP, FAILURES, NOTICE, SERVICE})
 
 
 def found_booking(turn: TurnContext, reference: str | None) -> Booking | None:
@@ -54,6 +70,14 @@ def found_booking(turn: TurnContext, reference: str | None) -> Booking | None:
         return None
     found = turn.bookings().find(turn.municipality.id, reference=reference)
     return found[0] if found else None
+
+
+def handoff_buttons(turn: TurnContext) -> list[dict[str, str]]:
+    """'Ja, stil mig videre' (a person) and 'Nej' buttons."""
+    return [
+        {"title": turn.message("offer_handoff_yes"), "payload": "/human_handoff"},
+        {"title": turn.message("answer_no"), "payload": "/deny"},
+    ]
 
 
 def describe_booking(booking: Booking, turn: TurnContext) -> dict[str, str]:
@@ -75,10 +99,21 @@ class ValidateManageBookingForm(ValidateBookingForm):
         """Rasa calls validate_<form name>."""
         return "validate_manage_booking_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Extract and validate; keep the lookup's helper slots (rasa-sdk drops slots that are not required)."""
+        extraction_events = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extraction_events)
+        validation_events = await self._extract_validation_events(dispatcher, tracker, domain)
+        validated = {event["name"] for event in validation_events if event.get("event") == "slot"}
+        helpers = [e for e in extraction_events if e["name"] in MANAGE_HELPERS and e["name"] not in validated]
+        return helpers + validation_events
+
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        """Check needs only the booking; cancel a yes; move a yes and then the new day and time."""
+        """Nothing once the tries are used up; check needs the booking; cancel a yes; move also day and time."""
+        if not tracker.get_slot(REFERENCE) and lookups_blocked(tracker, TurnContext.of(tracker)):
+            return []  # the form ends; action_submit_manage says why and offers a person
         action = tracker.get_slot(MANAGE_ACTION) or "check"
         if action == "check":
             return [REFERENCE]
@@ -97,27 +132,39 @@ class ValidateManageBookingForm(ValidateBookingForm):
     async def extract_manage_reference(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A 6-digit reference or an 8-digit phone number in the latest message."""
+        """The reference, then the phone number or name it was booked with; both must match one booking."""
         if tracker.get_slot(REQUESTED) not in (REFERENCE, None) or tracker.get_slot(REFERENCE):
             return {}
         intent = latest_intent(tracker)
-        if intent in INTERRUPTIONS - {"cancel_appointment", "check_appointment"}:
+        if intent in INTERRUPTIONS - {"cancel_appointment", "check_appointment", "nlu_fallback"}:
             return {}
         turn = TurnContext.of(tracker)
         text = latest_text(tracker)
-        reference = normalise_reference(text)
-        phone = None if reference else normalise_phone(text)
-        if intent == "affirm" and tracker.get_slot(CALLER):
-            phone = normalise_phone(tracker.get_slot(CALLER))
-        if not reference and not phone:
-            if tracker.get_slot(REQUESTED) == REFERENCE:
-                return {REFERENCE: None, NOTICE: turn.message("manage_need_reference")}
-            return {}
-        found = turn.bookings().find(turn.municipality.id, reference=reference, phone=phone)
-        if not found:
-            return {REFERENCE: None, NOTICE: turn.message("manage_not_found")}
-        booking = found[0]
-        return {REFERENCE: booking.reference, SERVICE: booking.service}
+        reference, phone = numbers_in(text)
+        given = tracker.get_slot(LOOKUP)
+        if reference is None and given is None:
+            if tracker.get_slot(REQUESTED) != REFERENCE:
+                return {}  # the message that starts the form named no booking: ask for it
+            key = "manage_phone_not_enough" if phone else "manage_need_reference"
+            return {REFERENCE: None, NOTICE: turn.message(key)}
+        name = None if phone else name_in(text, heard_on_phone=turn.on_phone)
+        from_caller = False
+        if reference and not phone and not name and turn.on_phone:
+            # On the phone the caller's number stands in for the phone number, tried once per reference said.
+            phone = normalise_phone(tracker.get_slot(CALLER) or "")
+            from_caller = phone is not None
+        reference = reference or given
+        if not phone and not name:
+            if given and tracker.get_slot(REQUESTED) == REFERENCE and intent not in STRONG_INTERRUPTIONS:
+                return {REFERENCE: None, NOTICE: turn.message("manage_need_secret")}
+            return {REFERENCE: None, LOOKUP: reference}  # the next question asks for the phone number or name
+        booking = matching_booking(turn.bookings(), turn.municipality.id, reference, phone=phone, name=name)
+        if booking is None:
+            failures = record_failure(tracker, turn)
+            if from_caller:  # perhaps booked from another phone: ask for that number or the name
+                return {REFERENCE: None, LOOKUP: reference, FAILURES: failures}
+            return {REFERENCE: None, LOOKUP: None, FAILURES: failures, NOTICE: turn.message("manage_no_match")}
+        return {REFERENCE: booking.reference, LOOKUP: None, SERVICE: booking.service}
 
     async def validate_manage_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -127,17 +174,17 @@ class ValidateManageBookingForm(ValidateBookingForm):
 
 
 class AskManageReference(Action):
-    """Ask for the reference or phone number."""
+    """Ask for the reference, or (once it is given) for the phone number or name it was booked with."""
 
     def name(self) -> str:
         """The form asks for manage_reference with this action."""
         return "action_ask_manage_reference"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """'Hvad er dit bookingnummer eller dit telefonnummer?' after any notice."""
+        """'Hvad er dit bookingnummer?' or 'Hvilket telefonnummer eller navn …?' after any notice."""
         turn = TurnContext.of(tracker)
         notice, events = pop_notice(tracker)
-        question = turn.message("manage_ask_reference")
+        question = turn.message("manage_ask_secret" if tracker.get_slot(LOOKUP) else "manage_ask_reference")
         dispatcher.utter_message(text=f"{notice} {question}" if notice else question)
         return events
 
@@ -174,7 +221,10 @@ class ActionSubmitManage(Action):
         turn = TurnContext.of(tracker)
         action = tracker.get_slot(MANAGE_ACTION) or "check"
         booking = found_booking(turn, tracker.get_slot(REFERENCE))
-        reset = [SlotSet(slot, None) for slot in MANAGE_SLOTS]
+        reset = [SlotSet(slot, None) for slot in (*MANAGE_SLOTS, LOOKUP)]
+        if booking is None and not tracker.get_slot(REFERENCE) and lookups_blocked(tracker, turn):
+            dispatcher.utter_message(text=turn.message("manage_blocked"), buttons=handoff_buttons(turn))
+            return reset
         if booking is None:
             dispatcher.utter_message(text=turn.message("manage_not_found"))
             return reset
@@ -216,6 +266,13 @@ class ActionStartManage(Action):
         return "action_start_manage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Set manage_action from the intent and forget an earlier search."""
+        """Set manage_action; take the booking made in this conversation unless the message names another."""
         action = ACTION_BY_INTENT.get(latest_intent(tracker), "check")
-        return [SlotSet(MANAGE_ACTION, action), SlotSet(REFERENCE, None), SlotSet(MANAGE_CONFIRMED, None)]
+        events = [SlotSet(MANAGE_ACTION, action), SlotSet(MANAGE_CONFIRMED, None), SlotSet(LOOKUP, None)]
+        own = tracker.get_slot(OWN_BOOKING)
+        named, _ = numbers_in(latest_text(tracker))
+        if own and named in (None, own):
+            booking = found_booking(TurnContext.of(tracker), own)
+            if booking is not None:
+                return [*events, SlotSet(REFERENCE, booking.reference), SlotSet(SERVICE, booking.service)]
+        return [*events, SlotSet(REFERENCE, None)]

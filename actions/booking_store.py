@@ -32,6 +32,8 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     create_engine,
+    delete,
+    func,
     insert,
     select,
     update,
@@ -60,6 +62,15 @@ bookings = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("municipality", "service", "starts_at", "seat", name="uq_muni_bookings_seat"),
     CheckConstraint("seat IS NULL OR seat >= 1", name="ck_muni_bookings_seat"),
+)
+# Failed attempts to find a booking, per client (a hash of its address), kept only for the limit's time window
+# (actions/booking_access.py).
+lookup_failures = Table(
+    "muni_booking_lookup_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False, index=True),
+    Column("failed_at", DateTime, nullable=False),  # local wall-clock time, like the bookings
 )
 
 
@@ -271,6 +282,20 @@ class SqlBookingProvider:
             except IntegrityError:
                 continue
         raise SlotTaken(f"{booking.service} {new_start:%Y-%m-%d %H:%M} er optaget")
+
+    def record_failed_lookup(self, client: str, at: datetime, *, forget_before: datetime) -> None:
+        """Count one failed lookup of ``client`` and forget those older than the window."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(lookup_failures).where(lookup_failures.c.failed_at < forget_before))
+            connection.execute(insert(lookup_failures).values(client=client[:64], failed_at=at))
+
+    def failed_lookups(self, client: str, since: datetime) -> int:
+        """Failed lookups of ``client`` since ``since``."""
+        query = select(func.count()).where(
+            and_(lookup_failures.c.client == client, lookup_failures.c.failed_at >= since)
+        )
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def healthy(self) -> bool:
         """True when the database answers."""

@@ -164,6 +164,21 @@ def test_concurrent_bookings_on_sqlite(tmp_path) -> None:
         assert sum(pool.map(attempt, range(10))) == 1
 
 
+def test_failed_lookups_are_counted_per_client_within_the_window(provider) -> None:
+    for minutes in (0, 10, 50):
+        provider.record_failed_lookup("client-a", NOW.replace(tzinfo=None) + timedelta(minutes=minutes),
+                                      forget_before=NOW.replace(tzinfo=None) - timedelta(hours=1))  # fmt: skip
+    provider.record_failed_lookup("client-b", NOW.replace(tzinfo=None), forget_before=NOW.replace(tzinfo=None))
+    assert provider.failed_lookups("client-a", NOW.replace(tzinfo=None)) == 3
+    assert provider.failed_lookups("client-a", NOW.replace(tzinfo=None) + timedelta(minutes=5)) == 2
+    assert provider.failed_lookups("client-c", NOW.replace(tzinfo=None)) == 0
+    later = NOW.replace(tzinfo=None) + timedelta(hours=2)
+    provider.record_failed_lookup("client-b", later, forget_before=later - timedelta(hours=1))
+    with provider.engine.connect() as connection:  # rows older than the window are deleted, not only ignored
+        kept = connection.execute(text("SELECT client FROM muni_booking_lookup_failures")).scalars().all()
+    assert kept == ["client-b"]
+
+
 @pytest.mark.parametrize(
     ("raw", "phone"),
     [("20304050", "20304050"), ("20 30 40 50", "20304050"), ("+45 20 30 40 50", "20304050"),
