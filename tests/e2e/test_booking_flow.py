@@ -125,23 +125,25 @@ def test_check_cancel_and_move_a_booking(stack) -> None:
     reference = _book(stack, "jeg vil booke en tid hos jobcentret på torsdag klokken 9", "Rune Dalsgaard", "40404040")
     check = Conversation(stack[0])
     check.say("hvornår er min tid")
-    told = check.text(check.say(reference))
+    assert "telefonnummer eller hvilket navn" in check.text(check.say(reference))  # the number alone is not enough
+    told = check.text(check.say("40 40 40 40"))
     assert told.startswith("Du har en tid hos Jobcenter Frederikshavn torsdag kl. 9,")
     cancel = Conversation(stack[0])
     cancel.say("jeg vil gerne aflyse min tid")
-    question = cancel.text(cancel.say("mit nummer er 40 40 40 40"))
+    question = cancel.text(cancel.say(f"{reference}, mit nummer er 40 40 40 40"))
     assert question == "Du har en tid hos Jobcenter Frederikshavn torsdag kl. 9. Vil du aflyse den?"
     assert cancel.text(cancel.say("ja")) == "Din tid hos Jobcenter Frederikshavn torsdag kl. 9 er aflyst."
     again = Conversation(stack[0])
     again.say("hvornår er min tid")
-    assert "kan ikke finde" in again.text(again.say(reference))
+    assert "passer ikke" in again.text(again.say(f"{reference} 40404040"))
 
 
 def test_move_a_booking(stack) -> None:
     reference = _book(stack, "jeg vil booke en tid hos lægen på onsdag klokken 9", "Bo Berg", "50505050")
     move = Conversation(stack[0])
     move.say("kan jeg flytte min tid")
-    assert "Vil du flytte den?" in move.text(move.say(reference))
+    move.say(reference)
+    assert "Vil du flytte den?" in move.text(move.say("Bo Berg"))
     move.say("ja")
     moved = move.text(move.say("fredag klokken 11"))
     assert moved.startswith("Din tid er flyttet. Du har nu en tid hos Lægehuset Havnegade (eksempel) fredag kl. 11")
