@@ -77,6 +77,7 @@ def rasa_env(config: MuniConfig | None = None) -> dict[str, str]:
     )
     if config:
         env["MUNI_ACTIONS_URL"] = config.actions_url
+        env["MUNI_RASA_TOKEN"] = config.rasa_token  # the REST channel trusts the gateway's messages by it
         env["SANIC_HOST"] = config.host  # the action server's listen address (rasa-sdk reads it)
         if config.default_municipality:
             env["MUNI_DEFAULT_MUNICIPALITY"] = config.default_municipality
