@@ -92,6 +92,8 @@ class VoiceServices:
     rasa_url: str
     rasa_session: aiohttp.ClientSession
     rasa_timeout_s: float = 30.0
+    rasa_token: str = ""
+    """The gateway's credential at Rasa's REST channel (without it Rasa ignores the caller's number)."""
     active_calls: set[CallSession] = field(default_factory=set)
     turn_recorder: TurnRecorder | None = None
     """Stores each answered turn's latency for the staff console (``muni_voice_turns``); None = not stored."""
@@ -129,6 +131,7 @@ class CallSession:
         municipality: str | None = None,
         municipality_name: str = "",
         caller: str | None = None,
+        client_address: str | None = None,
     ) -> None:
         self.call_id = call_id
         self.transport = transport
@@ -137,6 +140,8 @@ class CallSession:
         self.municipality = municipality
         self.municipality_name = municipality_name
         self.caller = caller
+        self.client_address = client_address
+        """The citizen's hashed network address (browser calls; ``rasa_client.client_address_for``)."""
         self.channel = transport.channel
         self.endpointer = Endpointer(services.vad, self.settings.vad)
         self.dtmf = DtmfCollector(timeout_s=self.settings.dtmf_timeout_s)
@@ -352,6 +357,8 @@ class CallSession:
                 input_channel=self.channel,
                 timeout_s=self.services.rasa_timeout_s,
                 metadata=metadata,
+                gateway_token=self.services.rasa_token,
+                client_address=self.client_address,
             )
         except RasaUnavailable as error:
             logger.error("call %s: Rasa unavailable: %s", self.call_id, error)

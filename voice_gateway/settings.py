@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from voice_gateway.voice_settings import VoiceSettings
+from voice_gateway.voice_settings import VoiceSettings, env_list
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_CHARS = 2000
@@ -19,7 +19,10 @@ class GatewaySettings:
     rasa_timeout_s: float = 30.0
     max_message_chars: int = MAX_MESSAGE_CHARS
     rasa_token: str = ""
-    """Token of Rasa's HTTP API (the widget's rating is stored through it)."""
+    """Token of Rasa's HTTP API (the widget's rating is stored through it); also the gateway's credential
+    at Rasa's REST channel (header X-Muni-Gateway) and the key that hashes citizens' addresses."""
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: env_list("MUNI_TRUSTED_PROXIES", ()))
+    """Reverse proxies (IP addresses or networks) whose X-Forwarded-For is believed; none by default."""
     widget_origins: tuple[str, ...] = ("*",)
     """Web sites (origins) allowed to call /api/* from the widget; "*" = any."""
     voice: VoiceSettings | None = None

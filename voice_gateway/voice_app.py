@@ -1,8 +1,9 @@
 """Wiring the voice channels into the gateway: engines loaded once per process, routes, AudioSocket server.
 
-``setup_voice(app, settings)`` adds a cleanup context that loads the speech engines at start-up and
-stops them (and every open call) at shutdown, the media stream and browser voice WebSocket routes,
-and, when configured, the Asterisk AudioSocket TCP server.
+``setup_voice(app, settings)`` adds a cleanup context that loads the speech engines and the telephony
+secret (the media streams' tokens) at start-up and stops the engines (and every open call) at shutdown,
+the media stream and browser voice WebSocket routes, and, when configured, the Asterisk AudioSocket TCP
+server (its clients limited to ``voice.audiosocket_allow``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from aiohttp import web
 
 from voice_gateway.call import VoiceServices
-from voice_gateway.channels.common import DIRECTORY, VOICE_SERVICES
+from voice_gateway.channels.common import DIRECTORY, STREAM_AUTH, VOICE_SERVICES
+from voice_gateway.channels.stream_token import StreamAuth, telephony_secret
 from voice_gateway.directory import MunicipalityDirectory
 from voice_gateway.keys import DATABASE, METRICS, RASA_SESSION, SETTINGS
 from voice_gateway.paths import DEFAULT_DANISH_VOICE
@@ -51,6 +53,7 @@ async def build_services(app: web.Application, voice: VoiceSettings) -> VoiceSer
         rasa_url=app[SETTINGS].rasa_url,
         rasa_session=app[RASA_SESSION],
         rasa_timeout_s=app[SETTINGS].rasa_timeout_s,
+        rasa_token=app[SETTINGS].rasa_token,
     )
     await prompts.warm([voice.prompts.thinking, voice.prompts.not_heard, voice.prompts.silence, voice.prompts.goodbye])
     return services
@@ -64,6 +67,7 @@ def setup_voice(app: web.Application, voice: VoiceSettings) -> None:
 
     async def voice_context(app: web.Application) -> AsyncIterator[None]:
         app[DIRECTORY] = MunicipalityDirectory.load()
+        app[STREAM_AUTH] = StreamAuth(telephony_secret(voice.telephony_secret))
         services = await build_services(app, voice)
         app[VOICE_SERVICES] = services
         if DATABASE in app:  # the gateway's tracker database (voice_gateway.app.setup_database)

@@ -1,14 +1,39 @@
 """Settings of the voice channels: engines, endpointing, call behaviour and the spoken prompts.
 
 Every value has a default; ``muni.yml`` (section ``voice:``) and MUNI_VOICE_* environment variables
-override them (docs/voice.md lists them all).
+override them (docs/voice.md lists them all). The telephony trust settings are read from the environment
+when the settings are made: ``MUNI_TELEPHONY_SECRET``, ``MUNI_AUDIOSOCKET_ALLOW``, ``MUNI_VOICE_START_TIMEOUT_S``.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from voice_gateway.speech.vad import VadSettings
+
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+DEFAULT_START_TIMEOUT_S = 10.0
+
+
+def env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated environment variable as a tuple (``default`` when unset or empty)."""
+    items = tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+    return items or default
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment (``default`` when unset; an error when malformed)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} skal være et antal sekunder, ikke '{raw}'") from error
+    if not 0 < value <= 3600:
+        raise ValueError(f"{name} skal ligge mellem 0 og 3600 sekunder")
+    return value
 
 
 @dataclass(frozen=True)
@@ -75,4 +100,12 @@ class VoiceSettings:
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int = 0
     """TCP port of the Asterisk AudioSocket server; 0 = off."""
+    audiosocket_allow: tuple[str, ...] = field(default_factory=lambda: env_list("MUNI_AUDIOSOCKET_ALLOW", LOOPBACK))
+    """Client IP addresses or networks (CIDR) that may connect to the AudioSocket server; others are closed at once."""
+    telephony_secret: str = field(default_factory=lambda: os.environ.get("MUNI_TELEPHONY_SECRET", "").strip())
+    """Secret that signs each media stream's token (docs/voice.md); empty = ``var/telephony_secret`` (made at start)."""
+    start_timeout_s: float = field(
+        default_factory=lambda: env_seconds("MUNI_VOICE_START_TIMEOUT_S", DEFAULT_START_TIMEOUT_S)
+    )
+    """A media stream or AudioSocket connection that has not started a call this long after connecting is closed."""
     prompts: VoicePrompts = field(default_factory=VoicePrompts)

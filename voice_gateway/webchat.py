@@ -15,7 +15,7 @@ import uuid
 from aiohttp import web
 
 from voice_gateway.keys import RASA_SESSION, SETTINGS
-from voice_gateway.rasa_client import RasaUnavailable, send_message
+from voice_gateway.rasa_client import RasaUnavailable, client_address_for, send_message
 
 logger = logging.getLogger(__name__)
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
@@ -65,6 +65,8 @@ async def handle_chat(request: web.Request) -> web.Response:
             municipality=municipality,
             input_channel=channel,
             timeout_s=settings.rasa_timeout_s,
+            gateway_token=settings.rasa_token,
+            client_address=client_address_for(request, settings.rasa_token, settings.trusted_proxies),
         )
     except RasaUnavailable as error:
         logger.error("Rasa unavailable for conversation %s: %s", sender, error)

@@ -402,6 +402,53 @@ async def test_no_uuid_in_time_closes(port: int, services: VoiceServices, monkey
     assert calls_started(services) == 0
 
 
+async def test_no_uuid_within_the_start_timeout_setting_closes(port: int, services: VoiceServices) -> None:
+    services.settings = replace(services.settings, start_timeout_s=0.5)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    started = time.monotonic()
+    assert await read_to_end(reader) == []  # nothing sent: closed by the gateway, not by the test's timeout
+    assert 0.4 < time.monotonic() - started < 3
+    writer.close()
+    assert calls_started(services) == 0
+    assert services.metrics.registry.get_sample_value(
+        "muni_voice_call_errors_total", {"channel": "phone", "kind": "no_start"}
+    )
+
+
+async def test_a_client_outside_the_allow_list_is_closed_before_a_call(port: int, services: VoiceServices) -> None:
+    services.settings = replace(services.settings, audiosocket_allow=("10.0.0.0/8", "192.0.2.7"))
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(uuid_frame(CALL_ID) + encode_frame(KIND_AUDIO, SILENCE_20MS))
+    await writer.drain()
+    started = time.monotonic()
+    try:
+        assert await read_to_end(reader) == []
+    except ConnectionResetError:
+        pass  # closed with our frames unread: the kernel resets the connection, which is a refusal too
+    assert time.monotonic() - started < 2  # at once, not after a timeout
+    writer.close()
+    assert calls_started(services) == 0 and not services.active_calls
+    labels = {"channel": "phone", "kind": "not_allowed"}
+    assert services.metrics.registry.get_sample_value("muni_voice_call_errors_total", labels) == 1.0
+
+
+async def test_the_default_allow_list_is_loopback_and_takes_listed_clients(port: int, services: VoiceServices) -> None:
+    assert VoiceSettings().audiosocket_allow == ("127.0.0.0/8", "::1/128")
+    assert audiosocket.allowed_peer(("127.0.0.1", 5000), VoiceSettings().audiosocket_allow)
+    assert audiosocket.allowed_peer(("::ffff:10.1.2.3", 5000, 0, 0), ("10.0.0.0/8",))
+    assert not audiosocket.allowed_peer(("192.0.2.8", 5000), ("192.0.2.7", "not-a-network"))
+    assert not audiosocket.allowed_peer(None, ("0.0.0.0/0",))
+    services.settings = replace(services.settings, audiosocket_allow=("192.0.2.7", "127.0.0.1/32"))
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(uuid_frame(CALL_ID))
+    await writer.drain()
+    await wait_until(lambda: calls_started(services) == 1)
+    writer.write(encode_frame(KIND_HANGUP))
+    await read_to_end(reader)
+    writer.close()
+    await wait_until(lambda: not services.active_calls)
+
+
 async def test_uuid_of_wrong_length_closes(port: int, services: VoiceServices) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(encode_frame(KIND_UUID, b"not-a-uuid"))

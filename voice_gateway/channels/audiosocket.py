@@ -20,6 +20,12 @@ Marks resolve when playback reaches them (``CallSession.on_mark``).
 AudioSocket carries no phone numbers, so every AudioSocket call gets the gateway's default
 municipality (``default_municipality``); run one gateway (or one port) per municipality line if needed.
 
+Trust: AudioSocket has no authentication of its own, so the network decides. Only clients in
+``voice.audiosocket_allow`` (``MUNI_AUDIOSOCKET_ALLOW``, IP addresses or CIDR networks; loopback by
+default) are served; any other connection is closed at once, before a call exists. Keep the port on
+a private network between Asterisk and the gateway (docs/voice.md). A connection that has not sent its
+UUID within ``voice.start_timeout_s`` is closed.
+
 Transfer to a person: AudioSocket has no transfer message and the gateway cannot set channel
 variables over it. The convention is therefore: the gateway hangs up the AudioSocket leg (``0x00``)
 and the dialplan *continues* after ``AudioSocket()`` to the municipality's queue. A normal goodbye
@@ -44,6 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import uuid
 from collections import deque
@@ -53,6 +60,7 @@ from typing import Any
 
 from aiohttp import web
 
+from voice_gateway.channels.common import VOICE_SERVICES
 from voice_gateway.channels.driver import CallDriver
 from voice_gateway.channels.events import Audio, Dtmf, ProtocolError, Start, Stop
 from voice_gateway.dtmf import DTMF_KEYS
@@ -74,8 +82,8 @@ MAX_AUDIO_BYTES = 16_000
 MAX_PAYLOAD_BYTES = 0xFFFF
 MAX_LEAD_S = 0.1
 """How far outbound audio may run ahead of real time."""
-UUID_TIMEOUT_S = 5.0
-"""A connection that has not sent its UUID by then is closed."""
+UUID_TIMEOUT_S: float | None = None
+"""A connection that has not sent its UUID by then is closed; None = ``voice.start_timeout_s``."""
 IDLE_TIMEOUT_S = 60.0
 """Asterisk sends audio every 20 ms while the call is up; this long without any message ends the call."""
 HANGUP_DRAIN_S = 15.0
@@ -370,14 +378,16 @@ async def handle_audiosocket_connection(
     parser = AudioSocketParser()
     loop = asyncio.get_running_loop()
     unknown_seen: set[int] = set()
-    uuid_deadline = loop.time() + UUID_TIMEOUT_S
+    uuid_timeout_s = UUID_TIMEOUT_S if UUID_TIMEOUT_S is not None else driver.services.settings.start_timeout_s
+    uuid_deadline = loop.time() + uuid_timeout_s
     last_data = loop.time()
     try:
         while driver.reason is None:
             if not driver.started:
                 wait_s = uuid_deadline - loop.time()
                 if wait_s <= 0:
-                    logger.warning("AudioSocket %s: no UUID within %.1f s; closing", peer, UUID_TIMEOUT_S)
+                    logger.warning("AudioSocket %s: no UUID within %.1f s; closing", peer, uuid_timeout_s)
+                    driver.count_error("no_start")
                     driver.reason = "no_uuid"
                     break
             else:
@@ -449,10 +459,42 @@ async def _feed_frame(
     return True
 
 
+def allowed_peer(peer: object, allow: tuple[str, ...]) -> bool:
+    """True when the connection's peer address is in the allow-list (IP addresses or CIDR networks)."""
+    host = peer[0] if isinstance(peer, tuple) and peer else peer
+    try:
+        ip = ipaddress.ip_address(str(host).split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for entry in allow:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            logger.error("voice.audiosocket_allow: %r is not an IP address or network; ignored", entry)
+    return False
+
+
+async def refuse_connection(app: web.Application, writer: asyncio.StreamWriter) -> None:
+    """Close a connection from a client not in the allow-list, at once and without a call."""
+    peer = writer.get_extra_info("peername")
+    logger.warning("AudioSocket: connection from %s refused (not in voice.audiosocket_allow)", peer)
+    app[VOICE_SERVICES].metrics.call_errors.labels(channel="phone", kind="not_allowed").inc()
+    writer.close()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(writer.wait_closed(), timeout=1.0)
+
+
 async def serve_audiosocket(app: web.Application, host: str, port: int) -> asyncio.Server:
-    """Start the AudioSocket TCP server; each connection is one call."""
+    """Start the AudioSocket TCP server; each connection from an allowed client is one call."""
 
     async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        allow = app[VOICE_SERVICES].settings.audiosocket_allow
+        if not allowed_peer(writer.get_extra_info("peername"), allow):
+            await refuse_connection(app, writer)
+            return
         await handle_audiosocket_connection(app, reader, writer)
 
     server = await asyncio.start_server(on_connection, host, port)

@@ -21,6 +21,9 @@ Server -> client:
 The municipality is the ``municipality`` of ``start``, else the ``municipality`` query parameter,
 else the gateway's default. The conversation id is ``web-`` plus a random id; a client may give its
 own (to continue a conversation), but only in that form, so it can never join a phone call's conversation.
+The browser needs no telephony token (the page is the gateway's own, same origin), and for the same
+reason it is not a phone line: its calls never carry a caller's number. The citizen's address goes to
+Rasa only as a keyed hash (``rasa_client.client_address_for``).
 Malformed messages get an ``error`` event and the call goes on. The handler decodes the messages
 into the shared events (``channels.events``) and feeds them to the call driver (``channels.driver``).
 """
@@ -45,7 +48,9 @@ from aiohttp import WSMsgType, web
 from voice_gateway.channels.driver import CallDriver
 from voice_gateway.channels.events import Audio, Dtmf, Mark, ProtocolError, Start, Stop, Text
 from voice_gateway.dtmf import DTMF_KEYS
+from voice_gateway.keys import SETTINGS
 from voice_gateway.paths import STATIC_DIR
+from voice_gateway.rasa_client import client_address_for
 from voice_gateway.webchat import MUNICIPALITY_PATTERN, error_response
 
 logger = logging.getLogger(__name__)
@@ -179,6 +184,8 @@ async def handle_browser_voice(request: web.Request) -> web.StreamResponse:
         query_municipality = valid_municipality(request.query.get("municipality"))
     except ProtocolError:
         return error_response(400, MUNICIPALITY_ERROR)
+    settings = request.app[SETTINGS]
+    client_address = client_address_for(request, settings.rasa_token, settings.trusted_proxies)
     ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=30)
     await ws.prepare(request)
     transport = BrowserTransport(ws)
@@ -193,6 +200,8 @@ async def handle_browser_voice(request: web.Request) -> web.StreamResponse:
             message,
             conversation_id=message.conversation_id or new_conversation_id(),
             municipality=message.municipality or query_municipality,
+            caller=None,  # a browser is not a phone line: it never has a caller's number
+            client_address=client_address,
         )
         if await driver.start(message, greet=not continues):
             return True

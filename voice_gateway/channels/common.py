@@ -1,4 +1,4 @@
-"""What every voice channel shares: the app keys of the voice services and the directory, and the municipality."""
+"""What every voice channel shares: the app keys (voice services, directory, stream tokens) and the municipality."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from voice_gateway.call import VoiceServices
+from voice_gateway.channels.stream_token import StreamAuth
 from voice_gateway.directory import MunicipalityDirectory, MunicipalityLine
 from voice_gateway.keys import SETTINGS
 
@@ -14,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 VOICE_SERVICES = web.AppKey("voice_services", VoiceServices)
 DIRECTORY = web.AppKey("municipality_directory", MunicipalityDirectory)
+STREAM_AUTH = web.AppKey("stream_auth", StreamAuth)
+"""Checks the signed token of each telephony media stream (``channels.stream_token``)."""
 
 
 def municipality_for_call(

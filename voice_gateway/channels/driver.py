@@ -103,6 +103,7 @@ class CallDriver(Generic[TransportT]):
             municipality=line.id if line else None,
             municipality_name=line.name if line else "",
             caller=start.caller,
+            client_address=start.client_address,
         )
         self.call = call
         await transport.notify({"type": "ready", "conversation_id": call.call_id})

@@ -25,9 +25,11 @@ class Start:
     conversation_id: str | None = None
     """The call id, which is also Rasa's conversation id (the browser may leave it to the gateway)."""
     caller: str | None = None
-    """The caller's number, when the channel knows it."""
+    """The caller's number, when the channel has verified it (an admitted telephony stream only)."""
     dialled: str | None = None
     """The number the caller dialled, when the channel knows it."""
+    client_address: str | None = None
+    """The caller's hashed network address (browser; a phone line's peer is the platform, not the citizen)."""
 
 
 @dataclass(frozen=True)

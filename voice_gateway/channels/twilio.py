@@ -6,6 +6,12 @@ Inbound events: ``connected``, ``start`` (``streamSid``, ``callSid``, ``customPa
 ``transfer`` (documented in docs/voice.md). The conversation id is the ``callSid``; the dialled number
 (``to``) picks the municipality.
 
+Trust: the ``start`` must carry ``customParameters.token``, signed for its ``callSid``, ``from`` and
+``to`` with the telephony secret (``channels.stream_token``); a missing, forged, expired or reused
+token closes the socket (code 1008) before any call or conversation exists, and so does a socket that
+sends no ``start`` within ``voice.start_timeout_s``. Only an admitted stream's ``from`` becomes the
+caller's number.
+
 All parsing and building of messages lives in ``parse_event`` and the ``*_message`` functions
 (round-trip tested); the handler only feeds the decoded events to the call driver (``channels.driver``).
 """
@@ -17,6 +23,7 @@ import binascii
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -24,6 +31,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from voice_gateway.channels import events
+from voice_gateway.channels.common import STREAM_AUTH
 from voice_gateway.channels.driver import CallDriver
 from voice_gateway.channels.events import Audio, Dtmf, Mark, ProtocolError, Stop
 from voice_gateway.dtmf import DTMF_KEYS
@@ -35,6 +43,10 @@ SAMPLE_RATE = 8000
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_MEDIA_BYTES = 16_000  # 2 s of mu-law in one frame is already far more than any platform sends
 CALL_SID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+POLICY_VIOLATION = 1008
+"""WebSocket close code for a stream that is refused (no valid token, no start in time)."""
+REFUSED_REASON = b"stream token missing or invalid"
+NO_START_REASON = b"no start message in time"
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,11 @@ class Start:
     def dialled(self) -> str:
         """The number the caller dialled (``customParameters.to``)."""
         return self.custom_parameters.get("to", "")
+
+    @property
+    def token(self) -> str:
+        """The stream's signed token (``customParameters.token``, see ``channels.stream_token``)."""
+        return self.custom_parameters.get("token", "")
 
     @property
     def supported(self) -> bool:
@@ -222,6 +239,14 @@ class TwilioTransport:
         """Phones have no screen."""
 
 
+def refusal(request: web.Request, start: Start) -> str | None:
+    """Why the stream of this ``start`` is not admitted (see ``StreamAuth.refusal``); None = admit."""
+    auth = request.app.get(STREAM_AUTH)
+    if auth is None:
+        return "not_configured"
+    return auth.refusal(start.call_sid, start.caller, start.dialled, start.token)
+
+
 async def handle_media_stream(request: web.Request) -> web.WebSocketResponse:
     """One call over the media stream WebSocket."""
     ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=30)
@@ -229,8 +254,24 @@ async def handle_media_stream(request: web.Request) -> web.WebSocketResponse:
     driver: CallDriver[TwilioTransport] = CallDriver(
         request.app, channel="phone", sample_rate=SAMPLE_RATE, label="media stream"
     )
+    start_deadline = time.monotonic() + driver.services.settings.start_timeout_s
     try:
-        async for message in ws:
+        while not ws.closed:
+            wait_s = None if driver.started else start_deadline - time.monotonic()
+            try:
+                if wait_s is not None and wait_s <= 0:
+                    raise TimeoutError
+                message = await ws.receive(timeout=wait_s)
+            except TimeoutError:
+                logger.warning(
+                    "media stream: no start within %.1f s; closing", driver.services.settings.start_timeout_s
+                )
+                driver.count_error("no_start")
+                driver.reason = "no_start"
+                await ws.close(code=POLICY_VIOLATION, message=NO_START_REASON)
+                break
+            if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                break
             if message.type == WSMsgType.ERROR:
                 logger.error("media stream error: %s", ws.exception())
                 break
@@ -245,6 +286,15 @@ async def handle_media_stream(request: web.Request) -> web.WebSocketResponse:
                     break
                 continue
             if isinstance(event, Start):
+                if not driver.started:
+                    refused = refusal(request, event)
+                    if refused is not None:
+                        # No citizen data in the log: neither the numbers nor the token.
+                        logger.warning("media stream refused: token %s", refused)
+                        driver.count_error("auth")
+                        driver.reason = "refused"
+                        await ws.close(code=POLICY_VIOLATION, message=REFUSED_REASON)
+                        break
                 if not driver.started and not event.supported:
                     logger.error(
                         "media stream %s: unsupported audio %s/%d Hz/%d ch; closing",
