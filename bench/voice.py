@@ -105,7 +105,14 @@ class SyntheticCaller:
 
     async def run(self, phrases: list[tuple[str, str]], rasa_url: str, token: str) -> list[TurnResult]:
         """Make the call: greeting, then each phrase in turn; return the measured turns."""
+        from voice_gateway.channels.stream_token import mint_token, telephony_secret
+        from voice_gateway.voice_settings import VoiceSettings
+
         results: list[TurnResult] = []
+        caller, dialled = "+4520304050", "+4598455000"
+        # Signed like the platform's call webhook does, with the gateway's own secret (docs/voice.md).
+        secret = telephony_secret(VoiceSettings().telephony_secret)
+        token = mint_token(secret, self.call_sid, caller, dialled, int(time.time()) + 600)
         async with self.session.ws_connect(f"{self.gateway_url}/voice/twilio") as ws:
             reader = asyncio.create_task(self._read(ws))
             await ws.send_json({"event": "connected", "protocol": "Call", "version": "1.0.0"})
@@ -116,7 +123,7 @@ class SyntheticCaller:
                     "start": {
                         "streamSid": self.stream_sid,
                         "callSid": self.call_sid,
-                        "customParameters": {"from": "+4520304050", "to": "+4598455000"},
+                        "customParameters": {"from": caller, "to": dialled, "token": token},
                         "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
                     },
                 }
@@ -224,7 +231,11 @@ async def _bench(config: MuniConfig, levels: list[int], turns: int, target_s: fl
         silence_reprompt_s=3600.0,
         max_calls=max(levels) + 1,
     )
-    app = create_app(GatewaySettings(rasa_url=config.rasa_url, default_municipality="frederikshavn", voice=voice))
+    app = create_app(
+        GatewaySettings(
+            rasa_url=config.rasa_url, default_municipality="frederikshavn", voice=voice, rasa_token=config.rasa_token
+        )
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", config.gateway_port)

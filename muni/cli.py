@@ -314,6 +314,13 @@ def cmd_bench_console(args: argparse.Namespace, _config: MuniConfig) -> int:
     return run_console_bench(args)
 
 
+def cmd_bench_redaction(args: argparse.Namespace, _config: MuniConfig) -> int:
+    """Recall and false-positive rate of the CPR redaction on a generated corpus, and its throughput."""
+    from bench.redaction import run_redaction_bench
+
+    return run_redaction_bench(args)
+
+
 def cmd_nlu_phone_augment(args: argparse.Namespace, _config: MuniConfig) -> int:
     """Write nlu_data/phone_transcripts.yml from synthesised and transcribed training examples."""
     from muni.phone_augment import OUTPUT_FILE, augment
@@ -387,6 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
     console_bench.add_argument("--json", type=Path, default=None, help="skriv tallene som JSON hertil")
     console_bench.set_defaults(func=cmd_bench_console)
 
+    redaction = bench_sub.add_parser("redaction", help="CPR-redaktion: recall, falske positive og hastighed")
+    redaction.add_argument("--size", type=int, default=100_000, help="antal positive og antal negative tekster")
+    redaction.add_argument("--seed", type=int, default=13)
+    redaction.add_argument("--json", type=Path, default=None, help="skriv tallene som JSON hertil")
+    redaction.set_defaults(func=cmd_bench_redaction)
+
     nlu_parser = sub.add_parser("nlu", help="træningsdata til NLU")
     nlu_sub = nlu_parser.add_subparsers(dest="nlu", required=True)
     augment = nlu_sub.add_parser("phone-augment", help="træn også på talegenkenderens udgave af eksemplerne")
@@ -438,6 +451,10 @@ def build_parser() -> argparse.ArgumentParser:
     models_install.set_defaults(func=cmd_models_install)
     models_status = models_sub.add_parser("status", help="vis hver model, dens sti og om den er OK")
     models_status.set_defaults(func=cmd_models_status)
+
+    from muni.voice_token import add_parser as add_voice_parser
+
+    add_voice_parser(sub)
     return parser
 
 

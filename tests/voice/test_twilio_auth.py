@@ -262,3 +262,20 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("MUNI_VOICE_START_TIMEOUT_S", "soon")
     with pytest.raises(ValueError, match="MUNI_VOICE_START_TIMEOUT_S"):
         VoiceSettings()
+
+
+def test_muni_voice_token_mints_what_the_gateway_admits(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from muni.cli import main
+
+    monkeypatch.setenv("MUNI_RASA_TOKEN", RASA_TOKEN)  # no var/rasa_token made by the config loader
+    monkeypatch.setenv("MUNI_TELEPHONY_SECRET", SECRET)
+    assert main(["voice", "token", "--call-sid", "CA42", "--from", CALLER, "--to", DIALLED, "--ttl", "60"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert StreamAuth(SECRET).refusal("CA42", CALLER, DIALLED, token) is None
+    assert StreamAuth(SECRET).refusal("CA42", "+4511111111", DIALLED, token) == "invalid"
+    assert main(["voice", "token", "--call-sid", "CA42", "--from", CALLER, "--to", DIALLED, "--ttl", "99999"]) == 2
+    monkeypatch.setenv("MUNI_TELEPHONY_SECRET", "too-short")
+    assert main(["voice", "token", "--call-sid", "CA42", "--from", CALLER, "--to", DIALLED]) == 2
+    assert "mindst 16 tegn" in capsys.readouterr().err
