@@ -10,9 +10,10 @@ from aiohttp import web
 
 from muni_core.conversations.database import open_engine
 from muni_core.conversations.schema import create_schema
+from voice_gateway.chat_page import security_headers, setup_chat_page
+from voice_gateway.chat_session import WIDGET_SECRET, widget_secret
 from voice_gateway.keys import DATABASE, METRICS, RASA_SESSION, SETTINGS
 from voice_gateway.metrics import VoiceMetrics, metrics_handler
-from voice_gateway.paths import STATIC_DIR
 from voice_gateway.settings import MAX_BODY_BYTES, GatewaySettings
 from voice_gateway.webchat import handle_chat
 from voice_gateway.widget import cors, setup_widget
@@ -48,11 +49,6 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def chat_page(request: web.Request) -> web.FileResponse:
-    """A minimal chat page for trying the assistant in a browser."""
-    return web.FileResponse(STATIC_DIR / "chat.html")
-
-
 @web.middleware
 async def json_errors(request: web.Request, handler):
     """Turn unexpected errors and aiohttp's HTTP errors on /api into JSON, never a bare 500 page."""
@@ -66,11 +62,12 @@ async def json_errors(request: web.Request, handler):
 
 def create_app(settings: GatewaySettings | None = None) -> web.Application:
     """Build the gateway application."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[cors, json_errors])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[security_headers, cors, json_errors])
     app[SETTINGS] = settings or GatewaySettings()
+    app[WIDGET_SECRET] = widget_secret(app[SETTINGS].widget_secret)
     app[METRICS] = VoiceMetrics.create()
     app.cleanup_ctx.append(_rasa_session)
-    app.router.add_get("/", chat_page)
+    setup_chat_page(app)
     app.router.add_get("/healthz", health)
     app.router.add_get("/metrics", metrics_handler(METRICS))
     app.router.add_post("/api/chat", handle_chat)

@@ -25,6 +25,9 @@ class GatewaySettings:
     """Reverse proxies (IP addresses or networks) whose X-Forwarded-For is believed; none by default."""
     widget_origins: tuple[str, ...] = ("*",)
     """Web sites (origins) allowed to call /api/* from the widget; "*" = any."""
+    widget_secret: str = ""
+    """Secret of the web conversations' session tokens (at least 32 characters); empty = ``MUNI_WIDGET_SECRET``,
+    else ``var/widget_secret`` (made on first start). See ``voice_gateway.chat_session``."""
     voice: VoiceSettings | None = None
     """Voice channels (telephony, AudioSocket, browser voice); None = text only."""
     database_url: str = ""

@@ -1,24 +1,27 @@
-"""Web chat endpoint: ``POST /api/chat`` for the widget and kiosk.
+"""Web chat endpoint: ``POST /api/chat`` for the chat page, the widget and the kiosk.
 
-Request:  ``{"sender": "<id, optional>", "message": "<text>", "municipality": "<id, optional>"}``
-Response: ``{"sender": "<id>", "messages": [{"text": ..., "buttons": [...]}], "handoff": {...} | null}``
-Errors are JSON ``{"error": "<Danish text>"}`` with status 400, 413 or 503; never a 500.
+Request:  ``{"message": "<text>", "municipality": "<id, optional>"}`` starts a conversation; later messages
+add the ``"sender"`` and ``"token"`` the first answer gave (``voice_gateway.chat_session``).
+Response: ``{"sender": "<id>", "token": "<token>", "messages": [{"text": ..., "buttons": [...]}],
+"handoff": {...} | null}``.
+The body must be sent as ``Content-Type: application/json`` (``voice_gateway.json_body``). Errors are JSON
+``{"error": "<Danish text>"}`` with status 400, 403 (a conversation the caller does not hold, with
+``"error_code": "session"``), 413, 415 or 503; never a 500.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import uuid
 
 from aiohttp import web
 
+from voice_gateway.chat_session import WIDGET_SECRET, checked_sender, new_session, token_for
+from voice_gateway.json_body import read_json
 from voice_gateway.keys import RASA_SESSION, SETTINGS
 from voice_gateway.rasa_client import RasaUnavailable, client_address_for, send_message
 
 logger = logging.getLogger(__name__)
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}$")
 MUNICIPALITY_PATTERN = re.compile(r"^[a-z0-9_-]{1,64}$")
 INPUT_CHANNELS = ("web", "kiosk")
 RASA_DOWN_TEXT = (
@@ -35,20 +38,19 @@ def error_response(status: int, text: str) -> web.Response:
 async def handle_chat(request: web.Request) -> web.Response:
     """Forward one citizen message to Rasa with the municipality as metadata."""
     settings = request.app[SETTINGS]
-    try:
-        body = await request.json(loads=json.loads)
-    except web.HTTPRequestEntityTooLarge:
-        return error_response(413, "Beskeden er for stor.")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return error_response(400, "Forespørgslen skal være JSON.")
-    if not isinstance(body, dict):
-        return error_response(400, "Forespørgslen skal være et JSON-objekt med 'message'.")
+    body = await read_json(request)
+    if isinstance(body, web.Response):
+        return body
     message = body.get("message", "")
     if not isinstance(message, str):
         return error_response(400, "'message' skal være tekst.")
-    sender = body.get("sender") or uuid.uuid4().hex
-    if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
-        return error_response(400, "'sender' må kun indeholde bogstaver, tal og . : @ + - _ (højst 128 tegn).")
+    if body.get("sender") is None or body.get("sender") == "":
+        sender, token = new_session(request.app[WIDGET_SECRET])  # a new conversation
+    else:
+        held = checked_sender(request, body)
+        if isinstance(held, web.Response):
+            return held
+        sender, token = held, token_for(request.app[WIDGET_SECRET], held)
     municipality = body.get("municipality") or settings.default_municipality or None
     if municipality is not None and (not isinstance(municipality, str) or not MUNICIPALITY_PATTERN.match(municipality)):
         return error_response(400, "'municipality' skal være et kommune-id som 'frederikshavn'.")
@@ -71,7 +73,16 @@ async def handle_chat(request: web.Request) -> web.Response:
     except RasaUnavailable as error:
         logger.error("Rasa unavailable for conversation %s: %s", sender, error)
         return web.json_response(
-            {"sender": sender, "messages": [{"text": RASA_DOWN_TEXT}], "handoff": None, "error": "rasa_unavailable"},
+            {
+                "sender": sender,
+                "token": token,
+                "messages": [{"text": RASA_DOWN_TEXT}],
+                "handoff": None,
+                "error": "rasa_unavailable",
+            },
             status=503,
         )
-    return web.json_response({"sender": sender, "messages": reply.messages, "handoff": reply.handoff})
+    return web.json_response(
+        {"sender": sender, "token": token, "messages": reply.messages, "handoff": reply.handoff},
+        headers={"Cache-Control": "no-store"},
+    )

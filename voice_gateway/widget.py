@@ -4,9 +4,14 @@
   ``/widget/muni-mic.js``: the microphone capture that the widget and the ``/ring`` page share.
 - ``GET /kiosk``: the town-hall kiosk page, served with a strict Content-Security-Policy.
 - ``GET /api/widget-config``: whether read-aloud and the microphone are available (voice on).
-- ``POST /api/tts``: an answer read aloud (WAV) by the gateway's own text-to-speech.
+- ``POST /api/session``: a new conversation id and its token (``voice_gateway.chat_session``), for a
+  conversation that starts with the microphone instead of ``/api/chat``.
+- ``POST /api/tts``: an answer read aloud (WAV) by the gateway's own text-to-speech; only inside a
+  conversation the caller holds (``sender`` + ``token``).
 - ``POST /api/rating``: "Fik du svar på dit spørgsmål?" stored in the conversation (Rasa slot events
-  ``citizen_rating`` / ``citizen_rating_comment`` via the token-protected HTTP API), for the staff console.
+  ``citizen_rating`` / ``citizen_rating_comment`` via the token-protected HTTP API), for the staff console;
+  only for the conversation the caller holds (``sender`` + ``token``).
+- Every ``POST`` takes a JSON body (``Content-Type: application/json``), read by ``voice_gateway.json_body``.
 - CORS for ``/api/*`` so that municipality web sites on other origins can use the widget
   (allowed origins configurable; no cookies or credentials are involved).
 """
@@ -14,16 +19,17 @@
 from __future__ import annotations
 
 import io
-import json
 import logging
 import wave
 
 import aiohttp
 from aiohttp import web
 
+from voice_gateway.chat_session import checked_sender, issue_session
+from voice_gateway.json_body import read_json
 from voice_gateway.keys import RASA_SESSION, SETTINGS
 from voice_gateway.paths import STATIC_DIR, WIDGET_DIR
-from voice_gateway.webchat import SENDER_PATTERN, error_response
+from voice_gateway.webchat import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +85,13 @@ async def kiosk_page(request: web.Request) -> web.FileResponse:
     """The kiosk page: the widget in kiosk mode, full screen, under a strict CSP."""
     return web.FileResponse(
         STATIC_DIR / "kiosk.html",
-        headers={"Content-Security-Policy": KIOSK_CSP, "Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        headers={
+            "Content-Security-Policy": KIOSK_CSP,
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
     )
 
 
@@ -94,26 +106,17 @@ async def widget_config(request: web.Request) -> web.Response:
     return web.json_response({"voice": _voice_services(request.app) is not None})
 
 
-async def _json_body(request: web.Request) -> dict | web.Response:
-    try:
-        body = await request.json()
-    except web.HTTPRequestEntityTooLarge:
-        return error_response(413, "Forespørgslen er for stor.")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return error_response(400, "Forespørgslen skal være JSON.")
-    if not isinstance(body, dict):
-        return error_response(400, "Forespørgslen skal være et JSON-objekt.")
-    return body
-
-
 async def text_to_speech(request: web.Request) -> web.Response:
-    """Read a text aloud with the gateway's voice: ``{"text": ...}`` -> audio/wav."""
+    """Read a text aloud with the gateway's voice: ``{"sender", "token", "text"}`` -> audio/wav."""
+    body = await read_json(request, max_bytes=16 * 1024)
+    if isinstance(body, web.Response):
+        return body
+    held = checked_sender(request, body)
+    if isinstance(held, web.Response):
+        return held
     services = _voice_services(request.app)
     if services is None:
         return error_response(503, "Oplæsning er ikke slået til på denne server.")
-    body = await _json_body(request)
-    if isinstance(body, web.Response):
-        return body
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         return error_response(400, "'text' skal være en ikke-tom tekst.")
@@ -142,12 +145,13 @@ async def text_to_speech(request: web.Request) -> web.Response:
 async def rating(request: web.Request) -> web.Response:
     """Store the citizen's answer to "Fik du svar på dit spørgsmål?" in the conversation."""
     settings = request.app[SETTINGS]
-    body = await _json_body(request)
+    body = await read_json(request, max_bytes=8 * 1024)
     if isinstance(body, web.Response):
         return body
-    sender, value, comment = body.get("sender"), body.get("rating"), body.get("comment", "")
-    if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
-        return error_response(400, "'sender' mangler eller er ugyldig.")
+    sender = checked_sender(request, body)
+    if isinstance(sender, web.Response):
+        return sender
+    value, comment = body.get("rating"), body.get("comment", "")
     if value not in RATINGS:
         return error_response(400, "'rating' skal være 'yes' eller 'no'.")
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
@@ -177,6 +181,7 @@ def setup_widget(app: web.Application) -> None:
     app.router.add_get("/widget/{name}", widget_file)
     app.router.add_get("/kiosk", kiosk_page)
     app.router.add_get("/api/widget-config", widget_config)
+    app.router.add_post("/api/session", issue_session)
     app.router.add_post("/api/tts", text_to_speech)
     app.router.add_post("/api/rating", rating)
     app.router.add_route("OPTIONS", "/api/{tail:.*}", _preflight)

@@ -79,14 +79,10 @@
   const ICON_MIC = "M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5.3-3a5.3 5.3 0 0 1-10.6 0H5c0 3.4 2.7 6.2 6 6.7V21h2v-3.3c3.3-.5 6-3.3 6-6.7h-1.7z";
   const pad = (n) => String(n).padStart(2, "0");
   const hhmm = (ts) => { const d = new Date(ts); return pad(d.getHours()) + ":" + pad(d.getMinutes()); };
-  function newSender() {
-    const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const bytes = crypto.getRandomValues(new Uint8Array(22));
-    let id = "web-";
-    for (const b of bytes) id += abc[b & 63];
-    return id;
-  }
-  const validSender = (s) => typeof s === "string" && /^web-[A-Za-z0-9_-]{16,64}$/.test(s);
+  // The conversation id ("sender") and its token are issued by the gateway (first /api/chat answer, or
+  // /api/session before a first spoken turn) and sent with every later request.
+  const validSession = (s, t) => typeof s === "string" && /^web-[A-Za-z0-9_-]{22}$/.test(s) &&
+    typeof t === "string" && /^[A-Za-z0-9_-]{43}$/.test(t);
   const post = (path, body, extra) => fetch(BASE + path, Object.assign({
     method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body), credentials: "omit", mode: "cors",
   }, extra));
@@ -122,14 +118,15 @@
   }
 
   // ---- state (kept in sessionStorage so it survives page navigations) -------------------------------
-  let sender, history, queue, rating, isOpen;
+  let sender, token, history, queue, rating, isOpen, epoch = 0;
   let inflight = null, retryTimer = null, retryDelay = 1000, voiceWaiting = false, lastInput = Date.now();
   let ratingBox = null, voiceAvailable = false;
 
   function load() {
     try {
       const s = JSON.parse(sessionStorage.getItem(KEY));
-      if (s && s.v === 1 && s.municipality === MUNICIPALITY && validSender(s.sender) && Date.now() - s.at < MAX_AGE_MS &&
+      if (s && s.v === 2 && s.municipality === MUNICIPALITY && (s.sender === null || validSession(s.sender, s.token)) &&
+          Date.now() - s.at < MAX_AGE_MS &&
           Array.isArray(s.history) && Array.isArray(s.queue)) return s;
     } catch (e) { /* storage unavailable or garbled: start afresh */ }
     return null;
@@ -137,7 +134,7 @@
   function save() {
     try {
       sessionStorage.setItem(KEY, JSON.stringify({
-        v: 1, sender, municipality: MUNICIPALITY, history, queue, rating, open: isOpen, at: Date.now(),
+        v: 2, sender, token, municipality: MUNICIPALITY, history, queue, rating, open: isOpen, at: Date.now(),
       }));
     } catch (e) { /* storage full or blocked: the conversation lives on in this page only */ }
   }
@@ -355,9 +352,11 @@
     updateTyping();
     const timer = setTimeout(() => ctrl.abort(), 30000);
     let response = null, body = null;
+    const held = sender;
     try {
       response = await post("/api/chat", {
-        sender, message: item.m, municipality: MUNICIPALITY || undefined, channel: CHANNEL,
+        sender: held || undefined, token: held ? token : undefined, message: item.m,
+        municipality: MUNICIPALITY || undefined, channel: CHANNEL,
       }, { signal: ctrl.signal });
       try { body = await response.json(); } catch (e) { body = null; }
     } catch (e) {
@@ -367,7 +366,14 @@
     if (inflight !== ctrl) return; // "Start forfra" meanwhile
     inflight = null;
     const status = response ? response.status : 0;
+    if (status === 403 && held && body && body.error_code === "session") {
+      if (sender === held) { sender = token = null; save(); } // not recognised (new server secret): a new conversation
+      updateTyping();
+      pump();
+      return;
+    }
     if (response && response.ok && body && typeof body === "object") {
+      if (!sender && !held && validSession(body.sender, body.token)) { sender = body.sender; token = body.token; }
       queue.shift();
       retryDelay = 1000;
       setStatus("");
@@ -476,9 +482,9 @@
   function rate(box, value, comment) {
     rating = "done";
     save();
-    const body = { sender, rating: value };
+    const body = { sender, token, rating: value };
     if (comment.trim()) body.comment = comment.trim().slice(0, 500);
-    post("/api/rating", body, { keepalive: true }).catch(() => { /* a lost rating is not worth bothering the citizen */ });
+    if (sender) post("/api/rating", body, { keepalive: true }).catch(() => { /* a lost rating is not worth bothering the citizen */ });
     const thanks = el("p", { class: "muni-thanks", tabindex: "-1", "data-testid": "muni-rating-thanks", text: T.thanks });
     box.replaceChildren(thanks);
     thanks.focus();
@@ -489,6 +495,18 @@
       if (bubble) bubble.hidden = true;
       if (hadFocus) (isOpen ? focusInput() : launcher && launcher.focus());
     }, 6000);
+  }
+
+  async function ensureSession() { // a conversation id and token from the gateway, when there is none yet
+    if (sender) return true;
+    const before = epoch;
+    try {
+      const response = await post("/api/session", {});
+      const body = response.ok ? await response.json() : null;
+      if (epoch !== before) return false; // started over meanwhile
+      if (!sender && body && validSession(body.sender, body.token)) { sender = body.sender; token = body.token; save(); }
+    } catch (e) { /* offline: the caller says so */ }
+    return !!sender;
   }
 
   // ---- open, close, start over ---------------------------------------------------------------------
@@ -528,7 +546,8 @@
     retryTimer = null;
     retryDelay = 1000;
     voiceWaiting = false;
-    sender = newSender();
+    sender = token = null; // the gateway issues the next conversation's id with its first answer
+    epoch++;
     history = [];
     queue = [];
     rating = "";
@@ -566,7 +585,8 @@
     reading = r;
     button.textContent = T.readStop;
     try {
-      const response = await post("/api/tts", { text: text.slice(0, 1000) });
+      if (!(await ensureSession()) || reading !== r) throw new Error("no conversation");
+      const response = await post("/api/tts", { sender, token, text: text.slice(0, 1000) });
       if (response.status === 503) setVoice(false);
       if (!response.ok) throw new Error("tts " + response.status);
       const blob = await response.blob();
@@ -669,12 +689,13 @@
       voiceStatus("Din browser giver ikke adgang til mikrofonen her.");
       return null;
     }
-    const owner = sender;
     const s = { ctx: new Ctx(), capturing: false, pending: [], sources: new Set(), marks: [], playHead: 0, last: Date.now() };
     s.ctx.resume().catch(() => {});
     vsOpening = s;
     voiceStatus("Giv siden adgang til mikrofonen …");
     const mic = loadMic(); // loads while the citizen answers the permission prompt
+    const session = ensureSession(); // a conversation id (and token) for the spoken turns, if there is none yet
+    const owner = epoch;
     try {
       s.stream = await media.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
       const capture = (await mic).capture;
@@ -683,8 +704,9 @@
       if (!s.dead) voiceStatus(s.stream ? "Mikrofonen kunne ikke startes." : "Du skal give siden adgang til mikrofonen for at tale med assistenten.");
       s.failed = true;
     }
+    if (!s.failed && !s.dead && !(await session)) { voiceStatus("Forbindelsen til assistenten fejlede. Prøv igen om lidt."); s.failed = true; }
     if (vsOpening === s) vsOpening = null;
-    if (s.failed || s.dead || sender !== owner || !voiceAvailable) { // failed, or stopped / started over meanwhile
+    if (s.failed || s.dead || epoch !== owner || !voiceAvailable) { // failed, or stopped / started over meanwhile
       if (!s.failed) voiceStatus("");
       teardown(s, false);
       return null;
@@ -693,7 +715,7 @@
     s.ws = ws;
     ws.binaryType = "arraybuffer";
     ws.onopen = () => {
-      ws.send(JSON.stringify({ type: "start", municipality: MUNICIPALITY || undefined, conversation_id: sender }));
+      ws.send(JSON.stringify({ type: "start", municipality: MUNICIPALITY || undefined, conversation_id: sender, token }));
       for (const buffer of s.pending) ws.send(buffer);
       s.pending = [];
     };
@@ -882,7 +904,8 @@
   function init() {
     build();
     const stored = load();
-    sender = stored ? stored.sender : newSender();
+    sender = stored ? stored.sender : null;
+    token = stored ? stored.token : null;
     history = stored ? stored.history.filter((e) => e && typeof e === "object" && typeof e.t === "string") : [];
     queue = stored ? stored.queue.filter((q) => q && typeof q.m === "string" && typeof q.id === "string") : [];
     rating = stored && typeof stored.rating === "string" ? stored.rating : "";
