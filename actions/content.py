@@ -23,6 +23,7 @@ from muni_core.municipalities import Municipality
 ALLOWED_PLACEHOLDERS = frozenset(
     {
         "municipality_name",
+        "municipality_name_genitive",
         "municipality_full_name",
         "phone",
         "email",
@@ -36,6 +37,7 @@ ALLOWED_PLACEHOLDERS = frozenset(
 # opening hours.
 ACTION_PLACEHOLDERS = frozenset(
     {"service_name", "when", "choices", "reference", "name", "citizen_phone", "address", "day",
+     "service_name_genitive", "slot_interval",
      "office_name", "office_phone", "office_email", "office_address", "opens", "closes", "span", "reason", "week"}
 )  # fmt: skip
 BOOKING_PLACEHOLDERS = ACTION_PLACEHOLDERS  # the earlier name, when only booking messages had values

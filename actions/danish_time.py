@@ -205,7 +205,8 @@ def parse_day(text: str, today: date) -> tuple[date | None, date | None, str | N
     for word, weekday in WEEKDAYS.items():
         match = re.search(rf"\b(næste |naeste |på |paa |om )?{word}(?:en)?\b", text)
         if match:
-            ahead = (weekday - today.weekday()) % 7
+            # "på onsdag" said on a Wednesday is next Wednesday; today is "i dag"
+            ahead = (weekday - today.weekday()) % 7 or 7
             if next_week or (match.group(1) or "").strip() in ("næste", "naeste"):
                 # the weekday in next calendar week
                 monday_next = today + timedelta(days=7 - today.weekday())

@@ -42,6 +42,8 @@ def find_day(text: str, today: date) -> date | None:
             days_ahead = (weekday - today.weekday()) % 7
             if match.group(1) and match.group(1).strip() in ("næste", "naeste"):
                 days_ahead = days_ahead + 7 if days_ahead else 7
+            elif not days_ahead and not match.group(2).startswith("weekend"):
+                days_ahead = 7  # "på onsdag" said on a Wednesday is next Wednesday; today is "i dag"
             return today + timedelta(days=days_ahead)
     return None
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from muni_core.danish.calendar import WEEKDAY_NAMES
+from muni_core.danish.grammar import genitive
 
 GENERIC_ID = "_generic"
 WEEKDAY_KEYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -107,6 +108,7 @@ class Municipality:
         jobcentre = self.office("jobcenter")
         return {
             "municipality_name": self.name,
+            "municipality_name_genitive": genitive(self.name),  # "Aarhus'", "Frederikshavns"
             "municipality_full_name": self.full_name,
             "phone": self.phone,
             "email": self.email,

@@ -22,7 +22,10 @@ CASES = [
     ("på torsdag", THU, None, {}),
     ("torsdag", THU, None, {}),
     ("paa fredag", FRI, None, {}),
-    ("på onsdag", WED, None, {}),
+    ("på onsdag", date(2026, 12, 9), None, {}),  # said on a Wednesday: next Wednesday, never today
+    ("onsdag kl 10", date(2026, 12, 9), time(10), {}),
+    ("på torsdag", date(2026, 12, 3), None, {}),
+    ("i dag kl 10", WED, time(10), {}),
     ("mandag", NEXT_MON, None, {}),
     ("torsdag i næste uge", NEXT_THU, None, {}),
     ("på torsdag i næste uge", NEXT_THU, None, {}),

@@ -17,7 +17,9 @@ MONDAY = date(2026, 11, 30)
         ("i overmorgen", date(2026, 12, 2)),
         ("har i åbent på lørdag", date(2026, 12, 5)),
         ("har i åbent i weekenden", date(2026, 12, 5)),
-        ("åbent på mandag", MONDAY),
+        ("åbent på mandag", date(2026, 12, 7)),  # said on a Monday: next Monday, never today silently
+        ("mandag", date(2026, 12, 7)),
+        ("har i åbent på tirsdag", date(2026, 12, 1)),
         ("næste mandag", date(2026, 12, 7)),
         ("næste fredag", date(2026, 12, 11)),
         ("hvad med torsdag", date(2026, 12, 3)),
