@@ -16,6 +16,7 @@ and the times to offer are chosen by :mod:`actions.booking_offer`.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -33,11 +34,16 @@ from actions.booking_parsing import (
     latest_intent,
     latest_text,
     looks_like_name,
+    name_in_sentence,
     parse_day,
     parse_time,
+    phone_in_sentence,
     phone_number_in,
+    service_named,
+    slot_before_latest_message,
     spoken_phone,
     wished_day_and_time,
+    without_contact_details,
 )
 from actions.booking_slots import (
     ALL_FORM_SLOTS,
@@ -60,7 +66,7 @@ from actions.booking_slots import (
 )
 from actions.booking_store import SlotTaken, normalise_phone
 from actions.context import TurnContext
-from actions.danish_time import parse_when
+from actions.danish_time import When, parse_when
 from actions.day_reference import describe_day
 from actions.settings import TIMEZONE
 
@@ -87,26 +93,42 @@ class ValidateBookingForm(FormValidationAction):
         helpers = [e for e in extraction_events if e["name"] in HELPER_SLOTS and e["name"] not in validated]
         return helpers + validation_events
 
+    async def extract_booking_service(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """'nej, det skal være hos lægen' at any step, also when the NLU found no service entity."""
+        if latest_entity(tracker, "service") or latest_intent(tracker) in INTERRUPTIONS:
+            return {}  # the entity fills the slot through its mapping; questions go to the rules
+        if tracker.get_slot(REQUESTED) == NAME and looks_like_name(latest_text(tracker)):
+            return {}
+        named = service_named(latest_text(tracker))
+        return {SERVICE: named} if named and named != tracker.get_slot(SERVICE) else {}
+
     async def extract_booking_day(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Day and time (and offered-slot choices) from the latest message; both slots at once."""
+        """Day and time (and offered-slot choices) from the latest message; both slots at once.
+
+        A phone number or a name said in the same message is never read as a day or a time; at the
+        phone question a message without a phone number may still change the day or the time.
+        """
         requested = tracker.get_slot(REQUESTED)
         intent = latest_intent(tracker)
-        if intent in STRONG_INTERRUPTIONS or requested == PHONE:
+        text = latest_text(tracker)
+        if intent in STRONG_INTERRUPTIONS or (requested == PHONE and phone_number_in(text)):
             return {}
         if requested == CONFIRMED and intent == "affirm":
             return {}
         turn = TurnContext.of(tracker)
         day, clock, when = wished_day_and_time(
-            latest_text(tracker), latest_entity(tracker, DAY), latest_entity(tracker, TIME),
+            without_contact_details(text), latest_entity(tracker, DAY), latest_entity(tracker, TIME),
             tracker.get_slot(OFFERED) or [], turn.now,
         )  # fmt: skip
-        if requested == NAME and not (day or clock):
-            return {}  # at the name question only an explicit day or time changes the booking
+        if requested in (NAME, PHONE) and not (day or clock):
+            return {}  # at the name and phone questions only an explicit day or time changes the booking
         if not (day or clock or (when and when.found)):
-            if intent in INTERRUPTIONS:
-                return {}  # nothing about when: a fallback or small talk goes to the rules
+            if intent in INTERRUPTIONS or _names_other_detail(tracker):
+                return {}  # nothing about when: a correction of another detail, or a question for the rules
             if requested in (DAY, TIME):
                 return {requested: None, NOTICE: turn.message("booking_when_not_understood")}
             return {}
@@ -123,25 +145,43 @@ class ValidateBookingForm(FormValidationAction):
         turn = TurnContext.of(tracker)
         if value not in turn.municipality.booking:
             return {SERVICE: None}
+        previous = slot_before_latest_message(tracker, SERVICE)
+        changed: dict[str, Any] = {}
+        if previous and previous != value:
+            # A correction: the times offered for the other service no longer apply.
+            service = turn.with_service(value)
+            dispatcher.utter_message(text=service.message("booking_changed_service", service_name=_name_of(service)))
+            changed = {OFFERED: None}
         day, clock = parse_day(tracker.get_slot(DAY)), parse_time(tracker.get_slot(TIME))
         if day is None:
-            return {SERVICE: value}
-        return {SERVICE: value, **plan_wish(turn.with_service(value), day, clock, None)}
+            return {SERVICE: value, **changed}
+        window = tracker.get_slot(WINDOW)
+        planned = plan_wish(turn.with_service(value), day, clock, When(part_of_day=window) if window else None)
+        return {SERVICE: value, **changed, **planned}
 
     async def extract_citizen_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """At the name question, a name-shaped answer is the name, whatever the NLU made of it."""
-        if tracker.get_slot(REQUESTED) != NAME:
-            return {}
+        """At the name question, a name-shaped answer is the name, whatever the NLU made of it.
+
+        At any step 'mit navn er …' or 'jeg hedder …' gives (or corrects) the name.
+        """
         intent = latest_intent(tracker)
         text = latest_text(tracker).strip()
+        introduced = name_in_sentence(text)
+        if introduced and intent not in STRONG_INTERRUPTIONS and not text.startswith("/"):
+            return {NAME: introduced} if introduced != tracker.get_slot(NAME) else {}
+        if tracker.get_slot(REQUESTED) != NAME:
+            return {}
         if intent in ("human_handoff", "stop", "deny", "affirm") or text.startswith("/"):
             return {}
         turn = TurnContext.of(tracker)
+        text = " ".join(_PHONE_ONLY.sub(" ", without_contact_details(text)).split())
         when = parse_when(text, turn.now)
-        if when.day or when.clock:
-            return {}  # "kan vi tage fredag i stedet": the day extractor takes it
+        if when.day or when.clock or not text:
+            return {}  # "kan vi tage fredag i stedet", or only a phone number: the other extractors take it
+        if (latest_entity(tracker, "service") or service_named(text)) and not looks_like_name(text):
+            return {}  # "nej, det skal være hos lægen": a correction of the service
         if looks_like_name(text) or intent in ("inform", "nlu_fallback") or turn.on_phone:
             # On the phone the recogniser often garbles names and the NLU calls them anything: take what
             # was heard; the read-back before booking lets the caller say "navnet er forkert".
@@ -161,10 +201,16 @@ class ValidateBookingForm(FormValidationAction):
     async def extract_citizen_phone(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The caller's own number on 'ja', or eight digits written or spoken."""
-        if tracker.get_slot(REQUESTED) != PHONE:
-            return {}
+        """The caller's own number on 'ja', or eight digits written or spoken.
+
+        Before the phone question a phone number written in a longer message is taken too.
+        """
         intent = latest_intent(tracker)
+        if tracker.get_slot(REQUESTED) != PHONE:
+            if intent in STRONG_INTERRUPTIONS or latest_text(tracker).startswith("/"):
+                return {}
+            phone = phone_in_sentence(latest_text(tracker))
+            return {PHONE: phone} if phone and phone != tracker.get_slot(PHONE) else {}
         caller = normalise_phone(tracker.get_slot(CALLER) or "")
         if caller and not tracker.get_slot(CALLER_DECLINED):
             if intent == "affirm":
@@ -176,6 +222,8 @@ class ValidateBookingForm(FormValidationAction):
         phone = phone_number_in(latest_text(tracker))
         if phone:
             return {PHONE: phone}
+        if _names_other_detail(tracker) or _says_when(tracker):
+            return {}  # "hellere fredag" at the phone question: the other extractors take it
         return {PHONE: None, NOTICE: TurnContext.of(tracker).message("booking_bad_phone")}
 
     async def validate_booking_confirmed(
@@ -184,8 +232,8 @@ class ValidateBookingForm(FormValidationAction):
         """'Nej' to the read-back: change what the citizen names, else find another time."""
         if value is True:
             return {CONFIRMED: True}
-        if DAY in tracker.slots_to_validate() or TIME in tracker.slots_to_validate():
-            return {CONFIRMED: None}  # "nej, hellere fredag": the new day/time was taken already
+        if set(tracker.slots_to_validate()) & {SERVICE, DAY, TIME, NAME, PHONE}:
+            return {CONFIRMED: None}  # "nej, hellere fredag": the new detail was taken already; read back again
         reset: dict[str, Any] = {CONFIRMED: None}
         correction = correction_asked(latest_text(tracker))
         if correction == "name":
@@ -196,6 +244,27 @@ class ValidateBookingForm(FormValidationAction):
             reset.update({DAY: None, TIME: None})
         reset[NOTICE] = TurnContext.of(tracker).message("booking_what_to_change")
         return reset
+
+
+_PHONE_ONLY = re.compile(r"\b(?:mit )?(?:telefon)?(?:nummer|nr\.?|tlf\.?|telefon)(?: er)?\b", re.IGNORECASE)
+
+
+def _name_of(turn: TurnContext) -> str:
+    return turn.calendar.service.name if turn.calendar else ""
+
+
+def _names_other_detail(tracker: Tracker) -> bool:
+    """True when the latest message names a service, a name or a phone number (a correction of that detail)."""
+    text = latest_text(tracker)
+    return bool(
+        latest_entity(tracker, "service") or service_named(text) or name_in_sentence(text) or phone_in_sentence(text)
+    )
+
+
+def _says_when(tracker: Tracker) -> bool:
+    """True when the latest message names a day or a clock time."""
+    when = parse_when(latest_text(tracker), TurnContext.of(tracker).now)
+    return bool(when.day or when.clock or when.problem)
 
 
 def pop_notice(tracker: Tracker) -> tuple[str | None, list[EventType]]:

@@ -55,7 +55,10 @@ class ServiceCalendar:
         return starts
 
     def problem_with(self, start: datetime, now: datetime) -> str | None:
-        """Why ``start`` cannot be booked ('past', 'too_soon', 'too_far', 'closed', 'outside_hours'), or None."""
+        """Why ``start`` cannot be booked, or None.
+
+        'past', 'too_soon', 'too_far', 'closed', 'outside_hours', or 'off_grid' (inside the hours, between slots).
+        """
         if start <= now:
             return "past"
         if start < now + MIN_LEAD:
@@ -65,8 +68,13 @@ class ServiceCalendar:
         if self.closed_reason(start.date()) or not self.service.hours.get(start.weekday()):
             return "closed"
         if start not in self.slots_on(start.date()):
-            return "outside_hours"
+            return "off_grid" if self.within_hours(start) else "outside_hours"
         return None
+
+    def within_hours(self, start: datetime) -> bool:
+        """True when ``start`` lies inside the service's meeting hours that day (on the slot grid or not)."""
+        moment = start.time()
+        return any(i.opens <= moment < i.closes for i in self.service.hours.get(start.weekday(), []))
 
     def free_slots(self, provider: BookingProvider, first_day: date, days: int, now: datetime) -> list[datetime]:
         """Free slot starts from ``first_day`` over ``days`` days, not before now + lead time."""

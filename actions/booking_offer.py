@@ -16,6 +16,7 @@ from actions.context import TurnContext
 from actions.danish_time import PARTS_OF_DAY, When
 from actions.day_reference import describe_day
 from actions.settings import TIMEZONE
+from muni_core.danish.grammar import genitive
 
 # Message for each reason ServiceCalendar.problem_with gives (None: the slot is taken).
 _SLOT_PROBLEM_MESSAGES = {
@@ -23,6 +24,7 @@ _SLOT_PROBLEM_MESSAGES = {
     "past": "booking_past",
     "too_soon": "booking_too_soon",
     "outside_hours": "booking_outside_hours",
+    "off_grid": "booking_off_grid",
     "closed": "booking_closed_day",
     "too_far": "booking_too_far",
 }
@@ -53,12 +55,24 @@ def offer_times(turn: TurnContext, key: str, *, wished: datetime | None = None, 
     """
     calendar = _calendar(turn)
     choices = calendar.nearest_free(turn.bookings(), turn.now, wished=wished, day=day)
-    values = {"service_name": calendar.service.name, "day": describe_day(day, turn.today) if day else ""}
+    values = {
+        "service_name": calendar.service.name,
+        "service_name_genitive": genitive(calendar.service.name),
+        "slot_interval": slot_interval(turn, calendar.service.slot_minutes),
+        "day": describe_day(day, turn.today) if day else "",
+    }
     values["when"] = speak_slot(wished, turn.today) if wished else values["day"]
     if not choices:
         return Offer((), turn.message("booking_no_free_slots", **values))
     text = turn.message(key, choices=speak_choices(choices, turn.today), **values)
     return Offer(tuple(choices), text[0].upper() + text[1:])
+
+
+def slot_interval(turn: TurnContext, minutes: int) -> str:
+    """How often a service has times: 'hvert kvarter', 'hver halve time', 'hver time', 'hvert 45. minut'."""
+    if minutes in (15, 30, 60):
+        return turn.message(f"booking_every_{minutes}")
+    return turn.message("booking_every_minutes", slot_interval=str(minutes))
 
 
 def problem_text(turn: TurnContext, problem: str) -> str:

@@ -43,6 +43,17 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def slot_before_latest_message(tracker: Tracker, name: str) -> Any:
+    """The value slot ``name`` had before the latest message (what a correction changes)."""
+    events = tracker.events or []
+    last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=len(events))
+    value = None
+    for event in events[:last_user]:
+        if event.get("event") == "slot" and event.get("name") == name:
+            value = event.get("value")
+    return value
+
+
 def latest_entity(tracker: Tracker, name: str) -> str | None:
     """The first value of entity ``name`` in the latest message, if any."""
     return next(tracker.get_latest_entity_values(name), None)
@@ -123,6 +134,72 @@ def clean_name(value: Any, *, heard_on_phone: bool) -> str | None:
     ):
         return None
     return " ".join(part[:1].upper() + part[1:] for part in name.split())
+
+
+# A phone number inside a longer sentence: eight digits (in pairs with one kind of separator, or fours), maybe
+# after +45, no digits around (so never a part of a CPR number, a date or a time).
+_PHONE_IN_SENTENCE = re.compile(
+    r"(?<![\d+])(?<!\d[\s.-])(?:(?:\+|00)\s?45[\s-]?)?"
+    r"(\d{2}([\s.-]?)\d{2}\2\d{2}\2\d{2}|\d{4}[\s-]?\d{4})(?![\s.-]?\d)"
+)
+# 'mit navn er Karen Jensen og …': the name is the letter words after the introduction.
+_NAME_INTRO = re.compile(
+    r"\b(?:mit (?:fulde )?navn er|jeg hedder|navnet er|navnet skal være|navn:)\s+", re.IGNORECASE
+)
+_NOT_NAME_WORDS = _FUNCTION_WORDS | frozenset(
+    "og eller men kl klokken tlf telefon telefonnummer nummer nummeret mobil hos ved tak gerne så i dag morgen "
+    "mandag tirsdag onsdag torsdag fredag lørdag søndag".split()
+)
+# The services as citizens name them after 'hos', 'på', 'til' or 'ved' ('nej, det skal være hos lægen').
+_SERVICE_WORDS = {
+    "jobcenter": r"job ?cent(?:er|re|ret|eret|ert)s?",
+    "laege": r"(?:min |egen |vores )?(?:læge|laege|doktor)(?:n|en|huset|tid)?",
+}
+_SERVICE_PATTERNS = {
+    key: re.compile(rf"\b(?:hos|på|paa|til|ved|i|mente)\s+(?:{words})\b", re.IGNORECASE)
+    for key, words in _SERVICE_WORDS.items()
+}
+
+
+def phone_in_sentence(text: str) -> str | None:
+    """A phone number written inside a longer message ('… og mit nummer er 20 30 40 50'), normalised.
+
+    Stricter than :func:`phone_number_in`: the eight digits must stand apart, so a CPR number, a date or
+    a time next to them is never read as a phone number.
+    """
+    match = _PHONE_IN_SENTENCE.search(text)
+    return normalise_phone(match.group(1)) if match else None
+
+
+def name_in_sentence(text: str) -> str | None:
+    """The name after 'mit navn er', 'jeg hedder' … in a longer message, as written; None without one."""
+    intro = _NAME_INTRO.search(text)
+    if not intro:
+        return None
+    words = []
+    for raw in text[intro.end() :].split():
+        word = raw.strip(",.;:!?")
+        if not re.fullmatch(r"[A-Za-zÆØÅæøåÄÖÜäöüÉé'-]{2,}", word) or word.lower() in _NOT_NAME_WORDS:
+            break
+        words.append(word)
+        if word != raw or len(words) == 5:
+            break  # a comma or full stop ends the name
+    return " ".join(words) or None
+
+
+def without_contact_details(text: str) -> str:
+    """``text`` without a phone number and an introduced name, so neither is read as a day or a time."""
+    text = _PHONE_IN_SENTENCE.sub(" ", text)
+    name = name_in_sentence(text)
+    if name:
+        text = text.replace(name, " ", 1)
+    return text
+
+
+def service_named(text: str) -> str | None:
+    """The service a message names after a preposition ('hos lægen', 'på jobcentret'), if exactly one."""
+    found = [key for key, pattern in _SERVICE_PATTERNS.items() if pattern.search(text)]
+    return found[0] if len(found) == 1 else None
 
 
 def digits_from_words(text: str) -> str:

@@ -282,7 +282,7 @@ async def test_stop_books_nothing_and_forgets() -> None:
 
 @pytest.mark.parametrize(
     ("text", "intent", "name"),
-    [("Lise Lund", "faq", "Lise Lund"), ("Ole Olsen", "nlu_fallback", "Ole Olsen"), ("mit navn er Anna Berg", "inform", "mit navn er Anna Berg"),
+    [("Lise Lund", "faq", "Lise Lund"), ("Ole Olsen", "nlu_fallback", "Ole Olsen"), ("mit navn er Anna Berg", "inform", "Anna Berg"),
      ("hvad koster et pas", "faq", None), ("jeg vil tale med en medarbejder", "human_handoff", None), ("glem det", "stop", None)],
 )  # fmt: skip
 async def test_name_shaped_answers_are_names_whatever_the_intent(text, intent, name) -> None:
@@ -319,3 +319,151 @@ async def test_changing_the_day_at_the_name_question() -> None:
     assert await form.extract_citizen_name(CollectingDispatcher(), tracker, {}) == {}
     slots = await form.extract_booking_day(CollectingDispatcher(), tracker, {})
     assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-04", "10:00")
+
+
+# The booking form's detours (issue 13): each runs the whole validation action against the real domain.
+BOOKING_DOMAIN = __import__("yaml").safe_load(
+    (__import__("muni_core.paths", fromlist=["REPO_ROOT"]).REPO_ROOT / "bot/domain/booking.yml").read_text("utf-8")
+)
+
+
+def _slot_event(name, value):
+    return {"event": "slot", "name": name, "value": value, "timestamp": None}
+
+
+async def form_turn(text, intent="inform", entities=None, *, before=None, candidates=None, meta=None):
+    """One message during the form: Rasa's slot candidates follow the user event, as the form action sends them."""
+    before, candidates = before or {}, candidates or {}
+    events = [_slot_event(k, v) for k, v in before.items()]
+    events.append(user_event(text, intent, entities=entities or [], metadata=meta or META))
+    events += [_slot_event(k, v) for k, v in candidates.items()]
+    tracker = make_tracker(events, slots={**before, **candidates})
+    dispatcher = CollectingDispatcher()
+    result = await ValidateBookingForm().run(dispatcher, tracker, BOOKING_DOMAIN)
+    return {e["name"]: e["value"] for e in result if e.get("event") == "slot"}, [m["text"] for m in dispatcher.messages]
+
+
+LAEGE = [{"entity": "service", "value": "laege"}]
+THURSDAY_10 = {"booking_service": "jobcenter", "booking_day": "2026-12-03", "booking_time": "10:00"}
+
+
+async def test_every_detail_up_front_fills_all_five() -> None:
+    text = "jeg vil gerne booke en tid hos lægen på fredag kl 10, mit navn er Karen Jensen og mit nummer er 20 30 40 50"
+    slots, said = await form_turn(text, "book_appointment", LAEGE, candidates={"booking_service": "laege"})
+    assert slots == {"booking_service": "laege", "booking_day": "2026-12-04", "booking_time": "10:00",
+                     "booking_window": None, "citizen_name": "Karen Jensen", "citizen_phone": "20304050"}  # fmt: skip
+    assert said == []
+
+
+async def test_a_cpr_number_up_front_is_not_taken_as_the_phone_number() -> None:
+    text = "en tid hos lægen på fredag kl 10, mit navn er Karen Jensen og mit cpr er 010190-1234"
+    slots, _ = await form_turn(text, "book_appointment", LAEGE, candidates={"booking_service": "laege"})
+    assert "citizen_phone" not in slots and slots["citizen_name"] == "Karen Jensen"
+
+
+@pytest.mark.parametrize(("intent", "entities"), [("deny", LAEGE), ("inform", LAEGE), ("inform", [])])
+async def test_service_corrected_at_the_name_question_keeps_day_and_time(intent, entities) -> None:
+    before = {**THURSDAY_10, "requested_slot": "citizen_name"}
+    candidates = {"booking_service": "laege"} if entities else {}
+    slots, said = await form_turn("nej det skal være hos lægen", intent, entities, before=before, candidates=candidates)
+    assert slots["booking_service"] == "laege" and slots["offered_slots"] is None
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-03", "10:00")
+    assert "citizen_name" not in slots and "booking_notice" not in slots
+    assert said == ["Okay, så er det hos Lægehuset Havnegade (eksempel)."]
+
+
+async def test_service_corrected_at_the_day_question_is_not_a_misunderstood_day() -> None:
+    before = {"booking_service": "laege", "requested_slot": "booking_day"}
+    slots, said = await form_turn("undskyld jeg mente jobcentret", before=before,
+                                  candidates={"booking_service": "jobcenter"})  # fmt: skip
+    assert slots["booking_service"] == "jobcenter" and not slots.get("booking_notice")
+    assert said == ["Okay, så er det hos Jobcenter Frederikshavn."]
+
+
+async def test_service_correction_replans_a_day_the_new_service_has_closed() -> None:
+    before = {"booking_service": "jobcenter", "booking_day": "2026-12-28", "requested_slot": "booking_time"}
+    slots, _ = await form_turn("det skal være hos lægen", entities=LAEGE, before=before,
+                               candidates={"booking_service": "laege"})  # fmt: skip
+    assert slots["booking_day"] is None and "har lukket" in slots["booking_notice"]  # the practice's closed day
+    assert all(not s.startswith("2026-12-28") for s in slots["offered_slots"])
+
+
+async def test_day_corrected_at_the_phone_question_keeps_the_time_and_asks_the_phone_again() -> None:
+    before = {**THURSDAY_10, "citizen_name": "Karen Jensen", "requested_slot": "citizen_phone"}
+    slots, _ = await form_turn("hellere fredag", before=before)
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-04", "10:00")
+    assert "booking_notice" not in slots and "citizen_phone" not in slots
+
+
+async def test_no_phone_number_and_no_detail_still_gets_the_phone_hint() -> None:
+    before = {**THURSDAY_10, "citizen_name": "Karen Jensen", "requested_slot": "citizen_phone"}
+    slots, _ = await form_turn("det ved jeg ikke", before=before)
+    assert slots["citizen_phone"] is None and "otte cifre" in slots["booking_notice"]
+
+
+async def test_time_corrected_at_the_name_question() -> None:
+    slots, _ = await form_turn("nej hellere kl 11", before={**THURSDAY_10, "requested_slot": "citizen_name"})
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-03", "11:00") and "citizen_name" not in slots
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entities", "candidates", "changed"),
+    [("nej hellere på fredag", "deny", [], {"booking_confirmed": False}, {"booking_day": "2026-12-04"}),
+     ("nej hellere på fredag", "inform", [], {}, {"booking_day": "2026-12-04"}),
+     ("nej det skal være hos lægen", "deny", LAEGE, {"booking_confirmed": False, "booking_service": "laege"},
+      {"booking_service": "laege"}),
+     ("nej mit navn er Karen Hansen", "deny", [], {"booking_confirmed": False}, {"citizen_name": "Karen Hansen"}),
+     ("nej mit nummer er 22 33 44 55", "deny", [], {"booking_confirmed": False}, {"citizen_phone": "22334455"})],
+)  # fmt: skip
+async def test_a_correction_at_the_read_back_changes_that_detail_and_reads_back_again(
+    text, intent, entities, candidates, changed
+) -> None:
+    before = {**THURSDAY_10, "citizen_name": "Karen Jensen", "citizen_phone": "20304050",
+              "requested_slot": "booking_confirmed"}  # fmt: skip
+    slots, _ = await form_turn(text, intent, entities, before=before, candidates=candidates)
+    assert {k: slots[k] for k in changed} == changed
+    assert slots.get("booking_confirmed") is None
+    kept = {**before, **changed}
+    for slot in ("booking_day", "booking_time", "citizen_name", "citizen_phone"):
+        assert slots.get(slot, kept[slot]) == kept[slot], slot
+
+
+async def test_name_and_phone_in_one_answer_to_the_name_question() -> None:
+    slots, _ = await form_turn("Karen Jensen 20 30 40 50", before={**THURSDAY_10, "requested_slot": "citizen_name"})
+    assert (slots["citizen_name"], slots["citizen_phone"]) == ("Karen Jensen", "20304050")
+
+
+async def test_only_a_phone_number_at_the_name_question_is_not_a_bad_name() -> None:
+    slots, _ = await form_turn("mit nummer er 20 30 40 50", before={**THURSDAY_10, "requested_slot": "citizen_name"})
+    assert slots == {"citizen_phone": "20304050"}
+
+
+@pytest.mark.parametrize(
+    ("municipality", "service", "text", "expected"),
+    [("frederikshavn", "jobcenter", "torsdag klokken 10.15",
+      "Jobcenter Frederikshavn har tider hver halve time, så torsdag kl. 10.15 kan jeg ikke booke. "
+      "De nærmeste ledige er torsdag kl. 10, torsdag kl. 10.30 eller torsdag kl. 11."),
+     ("aarhus", "jobcenter", "torsdag klokken 9", "Jobcenter Aarhus har tider hvert 45. minut, så torsdag kl. 9"),
+     ("aarhus", "laege", "torsdag klokken 9.10", "Lægerne på Dokk1 (eksempel) har tider hvert kvarter"),
+     ("aarhus", "jobcenter", "torsdag klokken 18", "Torsdag kl. 18 ligger uden for Jobcenter Aarhus' tider.")],
+)  # fmt: skip
+async def test_a_time_between_slots_names_the_slot_length_and_offers_the_nearest(
+    municipality, service, text, expected
+) -> None:
+    before = {"booking_service": service, "requested_slot": "booking_time"}
+    slots, _ = await form_turn(text, before=before, meta={"municipality": municipality})
+    assert slots["booking_notice"].startswith(expected) and slots["booking_time"] is None
+    assert slots["booking_day"] == "2026-12-03" and len(slots["offered_slots"]) == 3
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker([user_event(text, "inform", metadata={"municipality": municipality})],
+                           slots={**before, **slots})  # fmt: skip
+    await AskBookingTime().run(dispatcher, tracker, {})
+    buttons = dispatcher.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == [
+        f'/inform{{"booking_day": "{s[:10]}", "booking_time": "{s[11:16]}"}}' for s in slots["offered_slots"]
+    ]
+
+
+async def test_a_weekday_said_on_that_weekday_is_next_week() -> None:
+    slots, _ = await form_turn("på tirsdag kl 10", before={"booking_service": "jobcenter", "requested_slot": "booking_day"})
+    assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-08", "10:00")  # said on Tuesday 1 December

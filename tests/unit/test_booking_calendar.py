@@ -36,7 +36,9 @@ def test_slots_follow_hours_length_and_lunch() -> None:
         (at(24, 10), "closed"),  # juleaftensdag
         (at(28, 10), "closed"),  # the practice's own closed day
         (at(3, 18), "outside_hours"),
-        (at(3, 10, 10), "outside_hours"),
+        (at(3, 10, 10), "off_grid"),  # inside the hours, between two 15-minute slots
+        (at(3, 16, 50), "off_grid"),  # after the last slot start (16:45), before closing
+        (at(3, 17, 0), "outside_hours"),  # closing time
         (at(3, 11, 45), "outside_hours"),  # lunch
         (datetime(2027, 6, 1, 10, tzinfo=TIMEZONE), "too_far"),
         (at(3, 10, 15), None),

@@ -9,7 +9,7 @@ import pytest
 from conftest import make_tracker, user_event
 
 from actions.booking_calendar import ServiceCalendar
-from actions.booking_offer import earliest_free_times, free_times_on, offer_times, plan_wish
+from actions.booking_offer import earliest_free_times, free_times_on, offer_times, plan_wish, slot_interval
 from actions.context import TurnContext
 from actions.danish_time import When
 from actions.settings import TIMEZONE
@@ -71,3 +71,17 @@ def test_free_times_to_ask_with() -> None:
     afternoon = free_times_on(turn_with("laege"), date(2026, 12, 3), "eftermiddag")
     assert [c.strftime("%H:%M") for c in afternoon] == ["12:30", "12:45", "13:00"]
     assert free_times_on(turn_with(), None, None) == []
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"), [(15, "hvert kvarter"), (30, "hver halve time"), (45, "hvert 45. minut"), (60, "hver time")]
+)
+def test_slot_interval_in_words(minutes, words) -> None:
+    assert slot_interval(turn_with(), minutes) == words
+
+
+def test_a_wish_between_slots_gets_the_grid_and_the_nearest_times() -> None:
+    slots = plan_wish(turn_with("laege"), date(2026, 12, 3), time(10, 10), None)
+    assert slots["booking_time"] is None and slots["booking_day"] == "2026-12-03"
+    assert slots["booking_notice"].startswith("Lægehuset Havnegade (eksempel) har tider hvert kvarter, så torsdag kl.")
+    assert slots["offered_slots"][:2] == ["2026-12-03T10:00:00+01:00", "2026-12-03T10:15:00+01:00"]
