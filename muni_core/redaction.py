@@ -15,12 +15,21 @@ What is replaced
       the domain ends in a *spoken* dot ("punktum"/"dot"/"prik") and a known TLD (dk, com, ...).
 
 ``[CPR-nummer]``
-    Ten digits whose first six are a valid date DDMMYY (any year, 29 February allowed):
-    ``0103841234``; typed groups ``010384-1234``, ``010384 1234``, ``01 03 84 12 34``,
-    ``01.03.84-1234``, ``01-03-84-1234``, ``01 03 84 - 12 34``. Typed groups must look like
-    a CPR number: the date part is one group of six or groups of at most two digits with one
-    kind of separator (space, dash or dot); the serial part is one group of four or groups of
-    at most two digits (space or dash, never dot, so "01.12.26 10.30" stays a date and time).
+    Ten digits whose first six are a valid date DDMMYY (day 01-31 of the month, month 01-12, any
+    year, 29 February allowed; the modulus-11 check is not used, numbers since 2007 need not pass
+    it): ``0103841234``; typed groups ``010384-1234``, ``010384 1234``, ``010384/1234``,
+    ``010384_1234``, ``010384.1234`` (or a backslash), ``01 03 84 12 34``, ``01.03.84-1234``,
+    ``01-03-84-1234``, ``01/03/84/1234``, ``01 03 84 - 12 34``, ``0103 841234``, ``01 03 841234``.
+    Typed groups must look like a CPR number: the date part is one group of six, ``ddmm yy``,
+    ``dd mmyy`` or groups of at most two digits with one kind of separator (space, dash, dot,
+    slash, underscore or backslash); between date and serial any of these or a comma; the
+    serial part is one group of four or groups of at most two digits (space or dash, never dot,
+    so "01.12.26 10.30" stays a date and time). Without a separator after the date part, the
+    groups may be split only inside it and only by spaces (``ddmm yyxxxx``).
+    Digits of every script (full-width ``０１０３８４－１２３４``, Arabic-Indic, Devanagari, ...)
+    and full-width separators, no-break, thin and other spaces and dash variants count as their
+    ASCII forms; invisible characters (zero-width spaces, soft hyphens) are skipped. The
+    replacement covers exactly the original characters.
     Spoken digits and Danish number words count too ("nul en nul tre fireogfirs tolv
     fireogtredive", "nul et nul tre otte fire et to tre fire", "nul en, nul tre, firs fire,
     tolv, fireogtredive" -- a tens word followed by a unit word may be read as one number).
@@ -42,6 +51,14 @@ What is replaced
 
 What is kept
 ------------
+Identifiers, never citizen text: UUIDs, hex ids of 16+ characters with a letter and a digit
+(Rasa's ``model_id`` and ``message_id``), ISO timestamps ("2026-12-06T05:56:26.123+00:00", also
+with a space as in log lines), compact timestamps of file names ("20261206-055626-principal-
+wood.tar.gz"), Unix times with a fraction ("1765000586.123456"). Case and order numbers: a number
+glued to a word ("SAG-2026-4512", "ORD48291234") or after "j.nr.", "sagsnr.", "ordrenr.",
+"fakturanr.", "kundenr." is not taken for a phone number (it is still checked for a CPR number,
+and runs of 8+ digits such as account numbers are still replaced).
+
 Dates ("01.12.2026", "1/12-2026", "2026-12-01", "01 12 2026", "den 3. december 2026"), times
 ("kl. 10.30", "10:30", "10.30-11.30"), years and year ranges, postcodes, house numbers, amounts
 ("1.250 kr.", "12.500 kroner", "12.500.000 kr"; even a bare run of 8+ digits directly followed
@@ -64,14 +81,17 @@ Known limits: a six-digit reference directly followed by a phone number in two-d
 with nothing between them ("48 29 13 12 34 56 78"), is one run of groups and may be split in the
 wrong place (here "48 29 [CPR-nummer]"); a spoken or typed list of eight or ten small numbers
 ("fire fem seks syv otte ni ti", "10 30 11 30") is taken for a phone or CPR number; a date with
-a two-digit year followed by a four-digit time ("01.12.26 1030") is read as a CPR number.
+a two-digit year followed by a four-digit time ("01.12.26 1030", "01/12/26 1030") is read as a CPR number.
 Chains of more than 40 number tokens are read one token at a time ("firs fire" is then 80 4).
+A CPR number written glued inside a hex string of 16+ characters ("0103841234abcdef") is read as
+an identifier and kept.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
@@ -144,15 +164,27 @@ _TOKEN_RE = re.compile(
     rf"|(?<!\w)(?P<word>{_WORDS})(?!\w)",
     re.IGNORECASE,
 )
-_SEP_RE = re.compile(rf"{_SP}*(?:[\-–—,]|\.{{1,3}}|…){_SP}*|{_SP}+")
+_SEP_RE = re.compile(rf"{_SP}*(?:[\-–—,/\\_]|\.{{1,3}}|…){_SP}*|{_SP}+")
 _MAX_GAP = 8
 _AMOUNT_AFTER_RE = re.compile(rf"(?:,[0-9]+)?{_SP}*(?:kr\b|kroner|dkk\b|,-|€|eur\b)", re.IGNORECASE)
 _AMOUNT_BEFORE_RE = re.compile(rf"(?:\bkr\.?|\bdkk){_SP}*\Z", re.IGNORECASE)
+_PREFIX_RE = re.compile(r"(?<![^\W\d_])([^\W\d_]{2,})(?:[-#/]|\.?nr\.?[-#]?)?\Z")
+_CASE_WORD_RE = re.compile(
+    r"(?<!\w)(?:j\.? ?nr|journalnr|journalnummer|sagsnr|sagsnummer|sag nr|ordrenr|ordrenummer|fakturanr|"
+    r"fakturanummer|kundenr|kundenummer)\.?:? ?\Z",
+    re.IGNORECASE,
+)
+_PHONE_WORDS = frozenset({"tlf", "tel", "telefon", "mobil", "mob", "ring", "sms", "fax", "nummer"})
 _DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MAX_DIGITS = 15
 _MAX_READINGS = 4  # readings of one window kept when "firs fire" may be 80 4 or 84
 _PLUS_KINDS = ("plus", "plusword")
 _MAX_MERGE_CHAIN = 40  # longer chains of number words are not speech; read them one word at a time
+
+_ODD_SEPS = {"/": "slash", "\\": "backslash", "_": "underscore"}
+"""Separators seen only in typed CPR numbers ("010384/1234"): never part of a phone number or a spoken number."""
+_CPR_MIDDLE_SEPS = ("space", "dash", "comma", "dot", *_ODD_SEPS.values())
+_CPR_DATE_SEPS = ("space", "dash", "dot", *_ODD_SEPS.values())
 
 _CPR, _PHONE, _NUMBER = 2, 1, 0
 _PLACEHOLDERS = {_CPR: CPR_PLACEHOLDER, _PHONE: PHONE_PLACEHOLDER, _NUMBER: NUMBER_PLACEHOLDER}
@@ -195,12 +227,21 @@ def _sep_kind(gap: str) -> str:
         return "dash"
     if core == ",":
         return "comma"
-    return "stop"
+    return _ODD_SEPS.get(core, "stop")
 
 
 def _valid_ddmmyy(digits: str) -> bool:
     day, month = int(digits[0:2]), int(digits[2:4])
     return 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]
+
+
+def _is_prefixed(text: str, start: int) -> bool:
+    """Whether a number is glued to a word such as "SAG-", "ORD" or "J.nr." (a case or order number, not a phone)."""
+    before = text[max(0, start - 24) : start]
+    if not before.rstrip(" :.#/-")[-1:].isalpha():
+        return False
+    match = _PREFIX_RE.search(before)
+    return bool(match and match[1].lower() not in _PHONE_WORDS) or bool(_CASE_WORD_RE.search(before))
 
 
 def _is_amount(text: str, token: _Token) -> bool:
@@ -235,20 +276,24 @@ def _is_typed_phone(tokens: list[_Token], seps: list[str]) -> bool:
 
 
 def _is_typed_cpr(lengths: list[int], seps: list[str]) -> bool:
-    total, boundary = 0, None
-    for index, length in enumerate(lengths):
+    total, boundary, bounds = 0, None, set()
+    for index, length in enumerate(lengths[:-1]):
         total += length
+        bounds.add(total)
         if total == 6:
             boundary = index
-    if boundary is None or boundary == len(lengths) - 1:
-        return all(length <= 2 for length in lengths) and _one_kind(seps, ("space", "dash"))
+    if boundary is None:
+        # "01 03 84 12 34", "01-03-84-12-34"; "0103 841234", "01 03 841234" (spaces only)
+        if all(length <= 2 for length in lengths) and _one_kind(seps, ("space", "dash")):
+            return True
+        return bounds <= {2, 4} and _one_kind(seps, ("space",))
     date, serial = lengths[: boundary + 1], lengths[boundary + 1 :]
     date_seps, middle, serial_seps = seps[:boundary], seps[boundary], seps[boundary + 1 :]
     return (
-        (date == [6] or all(length <= 2 for length in date))
+        (date in ([6], [4, 2], [2, 4]) or all(length <= 2 for length in date))
         and (serial == [4] or all(length <= 2 for length in serial))
-        and _one_kind(date_seps, ("space", "dash", "dot"))
-        and middle in ("space", "dash", "comma")
+        and _one_kind(date_seps, _CPR_DATE_SEPS)
+        and middle in _CPR_MIDDLE_SEPS
         and _one_kind(serial_seps, ("space", "dash"))
     )
 
@@ -279,6 +324,8 @@ def _classify_single(token: _Token, text: str) -> int | None:
 def _classify_spoken(tokens: list[_Token], seps: list[str], digits: str) -> int | None:
     for index, kind in enumerate(seps):
         if kind in ("dot", "stop") and tokens[index].kind == tokens[index + 1].kind == "digits":
+            return None
+        if kind in _ODD_SEPS.values():
             return None
     if len(digits) not in (8, 10, 12) or any(t.kind == "digits" and len(t.digits) > 4 for t in tokens):
         return None
@@ -393,6 +440,12 @@ class _Chain:
             single = _classify_single(tokens[i], text)
             if single is not None:
                 candidates.append((i, len(tokens[i].digits), single))
+            if (
+                tokens[i].kind == "digits"
+                and any(candidate[2] == _PHONE for candidate in candidates)
+                and _is_prefixed(text, tokens[i].start)
+            ):
+                candidates = [candidate for candidate in candidates if candidate[2] != _PHONE]
             for j, digit_count, label in candidates:
                 score = digit_count * 4 + label + best[j + 1]
                 if score >= best[i]:
@@ -436,16 +489,90 @@ def _chains(text: str) -> Iterator[tuple[list[_Token], list[str]]]:
         yield chain, seps
 
 
+def _number_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    for chain, seps in _chains(text):
+        if sum(len(t.digits) for t in chain) >= 8:
+            yield from _Chain(chain, seps).spans(text)
+
+
+# ---------------------------------------------------------------------------
+# Numbers: Unicode forms and identifiers
+# ---------------------------------------------------------------------------
+
+_IGNORED = re.compile("[\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]")
+"""Invisible characters (soft hyphen, zero-width spaces and joiners) that could hide a number: left out."""
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
+_OTHER_FORMS = {"\u2044": "/", "\u2215": "/", "\u29f5": "\\", "\u2024": ".", "\u3002": "."}
+
+
+class _AsciiForms(dict[int, str]):
+    """``str.translate`` table, filled on demand: one ASCII character for each digit, space or separator form."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            value = str(digit)
+        elif 0xFF01 <= code <= 0xFF5E:  # full-width ASCII: "０１０３８４／１２３４"
+            value = chr(code - 0xFEE0)
+        elif unicodedata.category(char) == "Zs":  # NBSP, thin, narrow and ideographic spaces
+            value = " "
+        elif char in _DASHES:
+            value = "-"
+        else:
+            value = _OTHER_FORMS.get(char, char)
+        self[code] = value
+        return value
+
+
+_ASCII_FORMS = _AsciiForms()
+
+_HEX = "[0-9a-fA-F]"
+_IDENTIFIER_RE = re.compile(
+    # UUIDs; hex ids of 16+ characters with a letter and a digit (Rasa's model_id, message_id)
+    rf"(?<![0-9A-Za-z]){_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}(?![0-9A-Za-z])"
+    rf"|(?<![0-9A-Za-z])(?=[0-9]*[a-fA-F])(?=[a-fA-F]*[0-9]){_HEX}{{16,}}(?![0-9A-Za-z])"
+    # ISO timestamps (also with a space, as logging's asctime): 2026-12-06T05:56:26.123456+00:00
+    r"|(?<![0-9])(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
+    r"(?:Z|[+-][0-2][0-9]:?[0-5][0-9])?(?![0-9])"
+    # compact timestamps of file names: 20261206-055626-principal-wood.tar.gz, 20261206_055626, 20261206T055626
+    r"|(?<![0-9])(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[-_T]?(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]"
+    r"(?![0-9])"
+    # Unix timestamps with a fraction (Rasa's event times): 1765000586.123456
+    r"|(?<![0-9.,])1[5-9][0-9]{8}\.[0-9]{1,9}(?![0-9])"
+)
+
+
+def _mask(match: re.Match[str]) -> str:
+    return "x" * len(match.group())
+
+
+def _detection_text(text: str) -> tuple[str, list[int] | None]:
+    """The text as the number detector reads it, and where each of its characters is in ``text`` (None: same place).
+
+    Digits of every script and full-width forms become ASCII, odd spaces a space, dashes "-"; invisible
+    characters are left out; identifiers (UUIDs, hex ids, timestamps) become "x"s so that no digit of
+    theirs is read.
+    """
+    positions: list[int] | None = None
+    if not text.isascii():
+        if _IGNORED.search(text):
+            positions = [index for index, char in enumerate(text) if not _IGNORED.match(char)]
+            text = "".join(text[index] for index in positions)
+        text = text.translate(_ASCII_FORMS)
+    return _IDENTIFIER_RE.sub(_mask, text), positions
+
+
 def _redact_numbers(text: str) -> str:
+    detected, positions = _detection_text(text)
     parts: list[str] = []
     position = 0
-    for chain, seps in _chains(text):
-        if sum(len(t.digits) for t in chain) < 8:
-            continue
-        for start, end, placeholder in _Chain(chain, seps).spans(text):
-            parts.append(text[position:start])
-            parts.append(placeholder)
-            position = end
+    for start, end, placeholder in _number_spans(detected):
+        if positions is not None:
+            start, end = positions[start], positions[end - 1] + 1
+        parts.append(text[position:start])
+        parts.append(placeholder)
+        position = end
     if not parts:
         return text
     parts.append(text[position:])
