@@ -48,7 +48,36 @@ NAME_SLOTS = frozenset({"citizen_name"})
 MIN_NAME_CHARS = 3
 UNREADABLE_VALUE = None
 """What an encrypted value becomes when the key has changed: the slot is empty and asked again."""
-_KEEP_KEYS = frozenset({"event", "timestamp", "name", "policy", "confidence", "turn_id", "message_id", "input_channel"})
+_KEEP_KEYS = frozenset(
+    {
+        # what an event is and when: never citizen text
+        "event",
+        "timestamp",
+        "name",
+        "policy",
+        "confidence",
+        "input_channel",
+        # identifiers Rasa and the gateway write into events and their metadata
+        "turn_id",
+        "message_id",
+        "model_id",
+        "assistant_id",
+        "sender_id",
+        "conversation_id",
+        # names of intents, actions, responses and entity types
+        "action_name",
+        "intent_name",
+        "utter_action",
+        "intent_response_key",
+        "template_name",
+        "retrieval_intent",
+        "all_retrieval_intents",
+        "entity",
+        "extractor",
+        "processors",
+    }
+)
+"""Keys whose values are kept as they are wherever they occur in an event (ids, names, times, not citizen text)."""
 _SAFE_EVENTS = frozenset(
     {
         "action",

@@ -208,3 +208,71 @@ async def test_the_index_can_be_rebuilt_from_the_events(tmp_path) -> None:
         ).scalar_one()
     engine.dispose()
     assert rebuilt == written and found == 1
+
+
+MODEL_ID = "00072c12345678efa6e2b1a0c9d8e7f6"  # Rasa's model_id with an eight-digit run in it
+ASSISTANT_ID = "muni-20304050"
+
+
+def identified_conversation(sender: str) -> tuple[DialogueStateTracker, dict[str, str]]:
+    """Events as Rasa 3.6 writes them, with ids that look like numbers; and the message ids used."""
+    metadata = {"model_id": MODEL_ID, "assistant_id": ASSISTANT_ID}
+    ids = {"first": uuid.uuid4().hex, "second": "20304050" + uuid.uuid4().hex[8:]}
+    events = [
+        ActionExecuted("action_listen", timestamp=1765000586.123456, metadata=metadata),
+        UserUttered(
+            "mit cpr er 010384/1234, ring 20 30 40 50",
+            {"name": "inform_20304050", "confidence": 0.91},
+            entities=[{"entity": "digit_string", "value": "20304050", "start": 0, "end": 8, "extractor": "Regex"}],
+            input_channel="web",
+            message_id=ids["first"],
+            metadata={**metadata, "municipality": "frederikshavn"},
+            timestamp=1765000587.5,
+        ),
+        UserUttered(
+            "０１０３８４＿１２３４", {"name": "inform", "confidence": 0.5}, message_id=ids["second"], metadata=metadata
+        ),
+        SlotSet("municipality", "frederikshavn", timestamp=1765000588.0, metadata=metadata),
+        BotUttered("Jeg ringer på 20 30 40 50.", {}, metadata={**metadata, "utter_action": "utter_20304050"}),
+        ActionExecuted("action_20304050", timestamp=1765000589.0, metadata=metadata),
+    ]
+    return DialogueStateTracker.from_events(sender, events, slots=DOMAIN.slots), ids
+
+
+async def test_identifiers_timestamps_and_names_are_stored_unchanged(tmp_path) -> None:
+    path = tmp_path / "tracker.db"
+    store = RedactingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path))
+    tracker, ids = identified_conversation("web-20304050")
+    await store.save(tracker)
+    rows = [json.loads(row) for row in raw_rows(f"sqlite:///{path}")]
+    stored = json.dumps(rows, ensure_ascii=False)
+    for secret in ("010384/1234", "20 30 40 50", "０１０３８４＿１２３４"):
+        assert secret not in stored, secret
+    assert [event["timestamp"] for event in rows] == [event.timestamp for event in tracker.events]
+    assert rows[0]["timestamp"] == 1765000586.123456
+    for event in rows:
+        assert event["metadata"]["model_id"] == MODEL_ID, event
+        assert event["metadata"]["assistant_id"] == ASSISTANT_ID, event
+    first, second = rows[1], rows[2]
+    assert first["text"] == "mit cpr er [CPR-nummer], ring [telefonnummer]"
+    assert second["text"] == "[CPR-nummer]"
+    assert (first["message_id"], second["message_id"]) == (ids["first"], ids["second"])
+    assert first["parse_data"]["message_id"] == ids["first"]
+    assert first["parse_data"]["metadata"]["model_id"] == MODEL_ID
+    assert first["parse_data"]["intent"]["name"] == "inform_20304050"
+    assert first["parse_data"]["entities"][0] == {
+        "entity": "digit_string",
+        "value": "[telefonnummer]",
+        "start": 0,
+        "end": 8,
+        "extractor": "Regex",
+    }
+    assert first["metadata"]["municipality"] == "frederikshavn"
+    assert rows[4]["metadata"]["utter_action"] == "utter_20304050"
+    assert rows[4]["text"] == "Jeg ringer på [telefonnummer]."
+    assert rows[5]["name"] == "action_20304050"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        senders = {sender for (sender,) in connection.execute(sa.text("SELECT sender_id FROM events"))}
+    engine.dispose()
+    assert senders == {"web-20304050"}
