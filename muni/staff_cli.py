@@ -3,8 +3,10 @@
 The accounts live in the tracker database of the active profile (``--url`` for another one); the
 console's tables are created there if they are missing. Passwords are asked for twice with
 ``getpass``, or read as one line from standard input with ``--password-stdin`` (scripts, tests).
-Errors are one Danish sentence on stderr: exit 1 for a refused request (unknown or taken user, short
-or mismatching password), 2 for a database that cannot be reached (raised as ServiceError).
+Errors are one Danish sentence on stderr: exit 1 for a refused request (unknown or taken user; a
+password that is short, only whitespace, the username or a common one, see
+:func:`muni_core.console.accounts.check_password`; two entries that differ), 2 for a database that
+cannot be reached (raised as ServiceError).
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ class PasswordInputError(Exception):
     """The password could not be read, or the two entries differ (Danish message)."""
 
 
-def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str:
-    """The new password: one line of standard input, or typed twice without echo."""
+def read_password(from_stdin: bool, stdin: TextIO | None = None, username: str | None = None) -> str:
+    """The new password (of ``username``): one line of standard input, or typed twice without echo."""
     if from_stdin:
         line = (stdin or sys.stdin).readline()
         if not line:
@@ -60,7 +62,7 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str:
 
     try:
         first = getpass.getpass("Ny adgangskode: ")
-        check_password(first)  # say so before asking again
+        check_password(first, username)  # say so before asking again
         second = getpass.getpass("Gentag adgangskoden: ")
     except (EOFError, KeyboardInterrupt) as error:
         raise PasswordInputError("Afbrudt: ingen adgangskode indtastet.") from error
@@ -92,10 +94,10 @@ def run_staff(args: argparse.Namespace, url: str) -> int:
             if action in ("passwd", "remove") and username not in known:
                 raise accounts.AccountError(f"Der findes ingen bruger med navnet '{username}'.")
             if action == "add":
-                accounts.add_staff(engine, username, read_password(args.password_stdin), args.role)
+                accounts.add_staff(engine, username, read_password(args.password_stdin, username=username), args.role)
                 eprint(f"Brugeren '{username}' er oprettet med rollen {args.role}.")
             elif action == "passwd":
-                accounts.set_password(engine, username, read_password(args.password_stdin))
+                accounts.set_password(engine, username, read_password(args.password_stdin, username=username))
                 eprint(f"Adgangskoden til '{username}' er skiftet; brugeren er logget ud alle steder.")
             else:
                 accounts.remove_staff(engine, username)

@@ -8,6 +8,11 @@ a hash made with older parameters is replaced on the next successful login.
 Changing a password or removing an account deletes the user's rows in ``muni_staff_sessions``, so
 every browser logged in as that user is logged out at once.
 
+New passwords (:func:`check_password`, used by ``muni staff add``/``passwd``) must be at least
+:data:`MIN_PASSWORD_CHARS` characters, not only whitespace, not the username (also reversed or with
+digits after it) and not on the list of common passwords shipped in ``common_passwords.txt`` (also
+with digits, years or signs after them). Existing passwords keep working.
+
 Every function takes a SQLAlchemy :class:`~sqlalchemy.engine.Engine` and creates the console's
 tables the first time it sees that engine (:func:`muni_core.conversations.schema.create_schema`,
 idempotent), so callers need not. Administrators manage accounts with ``muni staff``
@@ -16,11 +21,13 @@ idempotent), so callers need not. Administrators manage accounts with ``muni sta
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import threading
 import time
 import weakref
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +42,9 @@ MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024
 """Longer input is refused before hashing (no use, and each byte costs hashing time)."""
 USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{2,64}$")
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+_SEPARATORS = re.compile(r"[\s._-]+")
+_TRAILING = re.compile(r"[\d\W_]+$")
 
 _hasher = PasswordHasher()
 _schema_ready: weakref.WeakSet[sa.engine.Engine] = weakref.WeakSet()
@@ -61,12 +71,49 @@ def normalize_username(username: str) -> str:
     return name
 
 
-def check_password(password: str) -> None:
-    """AccountError when ``password`` is too short or too long to be used."""
-    if len(password or "") < MIN_PASSWORD_CHARS:
+def _forms(text: str) -> set[str]:
+    """``text`` as the policy compares it: lower case, also without separators and without what trails it."""
+    lowered = text.strip().lower()
+    forms = {lowered, _SEPARATORS.sub("", lowered)}
+    forms |= {_TRAILING.sub("", form) for form in forms}
+    return {form for form in forms if form}
+
+
+@functools.lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lower case, also without separators)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    entries = {line.strip().lower() for line in lines if line.strip() and not line.startswith("#")}
+    return frozenset(entries | {_SEPARATORS.sub("", entry) for entry in entries})
+
+
+def is_common_password(password: str) -> bool:
+    """Whether ``password`` is on the common list, also with digits, years or signs after it (case-insensitive)."""
+    return not _forms(password).isdisjoint(common_passwords())
+
+
+def is_like_username(password: str, username: str) -> bool:
+    """Whether ``password`` is the username, also reversed or with digits or signs after it (case-insensitive)."""
+    names = _forms(username)
+    return not _forms(password).isdisjoint(names | {name[::-1] for name in names})
+
+
+def check_password(password: str, username: str | None = None) -> None:
+    """AccountError (Danish) when ``password`` may not be used as a new password (of ``username``)."""
+    password = password or ""
+    if password and not password.strip():
+        raise AccountError("Adgangskoden må ikke kun bestå af mellemrum.")
+    if len(password) < MIN_PASSWORD_CHARS:
         raise AccountError(f"Adgangskoden skal være mindst {MIN_PASSWORD_CHARS} tegn.")
     if len(password) > MAX_PASSWORD_CHARS:
         raise AccountError(f"Adgangskoden må højst være {MAX_PASSWORD_CHARS} tegn.")
+    if username and is_like_username(password, username):
+        raise AccountError("Adgangskoden må ikke være brugernavnet – heller ikke baglæns eller med tal efter.")
+    if is_common_password(password):
+        raise AccountError(
+            "Adgangskoden er for almindelig: den står på listen over ofte brugte adgangskoder "
+            "(også med tal eller tegn efter). Vælg fx en sætning af flere ord, som kun du kender."
+        )
 
 
 def check_role(role: str) -> str:
@@ -94,7 +141,7 @@ def add_staff(engine: sa.engine.Engine, username: str, password: str, role: str)
     """Create an account; AccountError on a bad or taken username, an unknown role or a short password."""
     name = normalize_username(username)
     check_role(role)
-    check_password(password)
+    check_password(password, name)
     _ensure_schema(engine)
     password_hash = hash_password(password)
     now = time.time()
@@ -126,7 +173,7 @@ def remove_staff(engine: sa.engine.Engine, username: str) -> None:
 def set_password(engine: sa.engine.Engine, username: str, password: str) -> None:
     """Give an account a new password and log it out everywhere; AccountError if unknown or too short."""
     name = (username or "").strip().lower()
-    check_password(password)
+    check_password(password, name)
     _ensure_schema(engine)
     password_hash = hash_password(password)
     with engine.begin() as connection:

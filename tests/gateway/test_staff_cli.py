@@ -236,3 +236,42 @@ def test_old_hash_parameters_are_upgraded_on_login(engine: sa.engine.Engine) -> 
     assert upgraded != weak and not PasswordHasher().check_needs_rehash(upgraded)
     assert accounts.authenticate(engine, "frida", PASSWORD) == "reviewer"
     assert session in _sessions(engine)  # a rehash is no password change
+
+
+def test_weak_passwords_are_refused_with_a_danish_reason(db_url: str, engine: sa.engine.Engine) -> None:
+    refused = {
+        "Sommer2024!!": "Adgangskoden er for almindelig",
+        "qwerty123456": "Adgangskoden er for almindelig",
+        "Hej med dig 2025": "Adgangskoden er for almindelig",
+        "Signe.Holm2024": "Adgangskoden må ikke være brugernavnet",
+        "mloh.engis123": "Adgangskoden må ikke være brugernavnet",
+        " " * 14: "Adgangskoden må ikke kun bestå af mellemrum.",
+    }
+    for password, reason in refused.items():
+        done = add(db_url, "signe.holm", typed=password)
+        assert done.returncode == 1, password
+        assert f"Fejl: {reason}" in done.stderr, (password, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert accounts.list_staff(engine) == []  # nothing was created
+    assert add(db_url, "signe.holm").returncode == 0
+    old_hash = _hash(engine, "signe.holm")
+    for password, reason in refused.items():
+        done = muni("staff", "passwd", "signe.holm", "--url", db_url, "--password-stdin", typed=password + "\n")
+        assert done.returncode == 1 and f"Fejl: {reason}" in done.stderr, (password, done.stderr)
+    assert _hash(engine, "signe.holm") == old_hash  # nothing changed
+    assert accounts.authenticate(engine, "signe.holm", PASSWORD) == "reviewer"
+
+
+def test_typed_password_is_checked_against_the_policy_before_asking_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    prompts: list[str] = []
+    answers = iter(["Kodeord2024!", "Kodeord2024!"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": prompts.append(prompt) or next(answers))
+    assert cli.main(["staff", "add", "dorte", "--url", url]) == 1
+    assert "Fejl: Adgangskoden er for almindelig" in capsys.readouterr().err
+    assert prompts == ["Ny adgangskode: "]  # refused at once, not asked twice
+    answers = iter(["Dorte1234567"])
+    assert cli.main(["staff", "add", "dorte", "--url", url]) == 1
+    assert "brugernavnet" in capsys.readouterr().err
