@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from muni_core.danish.grammar import genitive
 from voice_gateway.phone_text import (
     Choice,
     SpokenReply,
@@ -288,6 +289,7 @@ def _placeholders(municipality: dict) -> dict[str, str]:
     offices = municipality["offices"]
     return {
         "municipality_name": municipality["name"],
+        "municipality_name_genitive": genitive(municipality["name"]),
         "municipality_full_name": municipality.get("full_name", f"{municipality['name']} Kommune"),
         "phone": municipality["phone"],
         "email": municipality["email"],
@@ -296,6 +298,8 @@ def _placeholders(municipality: dict) -> dict[str, str]:
         "jobcentre_phone": offices["jobcenter"]["phone"],
         "jobcentre_address": offices["jobcenter"]["address"],
         "service_name": "Jobcenter Frederikshavn",
+        "service_name_genitive": "Jobcenter Frederikshavns",
+        "slot_interval": "hver halve time",
         "when": "torsdag kl. 10.30",
         "choices": "torsdag kl. 10.30, torsdag kl. 13 eller fredag kl. 9",
         "reference": "48 29 13",
