@@ -143,9 +143,7 @@ _PHONE_IN_SENTENCE = re.compile(
     r"(\d{2}([\s.-]?)\d{2}\2\d{2}\2\d{2}|\d{4}[\s-]?\d{4})(?![\s.-]?\d)"
 )
 # 'mit navn er Karen Jensen og …': the name is the letter words after the introduction.
-_NAME_INTRO = re.compile(
-    r"\b(?:mit (?:fulde )?navn er|jeg hedder|navnet er|navnet skal være|navn:)\s+", re.IGNORECASE
-)
+_NAME_INTRO = re.compile(r"\b(?:mit (?:fulde )?navn er|jeg hedder|navnet er|navnet skal være|navn:)\s+", re.IGNORECASE)
 _NOT_NAME_WORDS = _FUNCTION_WORDS | frozenset(
     "og eller men kl klokken tlf telefon telefonnummer nummer nummeret mobil hos ved tak gerne så i dag morgen "
     "mandag tirsdag onsdag torsdag fredag lørdag søndag".split()

@@ -465,5 +465,7 @@ async def test_a_time_between_slots_names_the_slot_length_and_offers_the_nearest
 
 
 async def test_a_weekday_said_on_that_weekday_is_next_week() -> None:
-    slots, _ = await form_turn("på tirsdag kl 10", before={"booking_service": "jobcenter", "requested_slot": "booking_day"})
+    slots, _ = await form_turn(
+        "på tirsdag kl 10", before={"booking_service": "jobcenter", "requested_slot": "booking_day"}
+    )
     assert (slots["booking_day"], slots["booking_time"]) == ("2026-12-08", "10:00")  # said on Tuesday 1 December

@@ -45,17 +45,17 @@ def test_every_detail_up_front_goes_straight_to_the_read_back_and_books(stack) -
         "jeg vil gerne booke en tid hos lægen på fredag kl 10, mit navn er Karen Jensen og mit nummer er 20 30 40 50"
     )
     assert read_back == (
-        "Jeg booker en tid hos Lægehuset Havnegade (eksempel) på fredag kl. 10 til Karen Jensen, "
+        "Jeg booker en tid hos Lægehuset Havnegade (eksempel) fredag kl. 10 til Karen Jensen, "
         "telefon 20 30 40 50. Er det korrekt?"
-    ) or read_back.endswith(
-        "fredag kl. 10 til Karen Jensen, telefon 20 30 40 50. Er det korrekt?"
-    ), read_back
+    )
     assert "Din tid er booket" in citizen.say("ja")
 
 
 def test_a_cpr_number_given_up_front_is_neither_the_phone_number_nor_echoed(stack) -> None:
     citizen = Citizen(stack[0])
-    reply = citizen.say("jeg vil booke en tid hos lægen på fredag kl 11, mit navn er Karen Jensen og mit cpr er 010190-1234")
+    reply = citizen.say(
+        "jeg vil booke en tid hos lægen på fredag kl 11, mit navn er Karen Jensen og mit cpr er 010190-1234"
+    )
     assert "1234" not in reply and "010190" not in reply
     assert "telefonnummer" in reply  # asked for, not made up from the CPR number's digits
     assert "01 01 90 12" not in citizen.say("20 30 40 51")
