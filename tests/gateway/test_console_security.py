@@ -7,14 +7,18 @@ fake clock come from the view tests' fixtures (``test_console_views``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import urllib.parse
+from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from test_console_views import (  # noqa: F401 - the *_fixture names are pytest fixtures shared with the view tests
+    NOW,
     PASSWORD,
     Clock,
     client_fixture,
@@ -30,7 +34,8 @@ from test_console_views import (  # noqa: F401 - the *_fixture names are pytest 
     template_db_fixture,
 )
 
-from muni_core.conversations.schema import audit_log, login_failures, staff_sessions
+from muni_core.console.sessions import device_key, sign_device
+from muni_core.conversations.schema import audit_log, create_schema, login_failures, staff_sessions
 from voice_gateway.app import setup_database
 from voice_gateway.console.app import setup_console
 from voice_gateway.console.security import (
@@ -452,3 +457,251 @@ async def test_every_page_has_the_security_headers_and_no_inline_code(client) ->
         assert not re.search(r"\son[a-z]+=", html), path
     assert (await client.get("/console/findes-ikke")).status == 404
     assert "Siden findes ikke." in await (await client.get("/console/findes-ikke")).text()
+
+
+# --- an outsider cannot lock staff out (issue 13) ----------------------------------------------------
+#
+# Every "address" below is a real source address: a client session bound to 127.0.0.N (Linux routes
+# the whole of 127/8 to loopback), so the console sees it as request.remote.
+
+OUTSIDERS = [f"127.0.0.{number}" for number in range(20, 25)]
+DEVICE = "muni_console_device"
+
+
+@contextlib.asynccontextmanager
+async def browser_at(client, address: str) -> AsyncIterator[aiohttp.ClientSession]:
+    """A browser of its own (cookie jar and all) whose requests come from ``address``."""
+    connector = aiohttp.TCPConnector(local_addr=(address, 0), force_close=True)
+    async with aiohttp.ClientSession(
+        base_url=str(client.make_url("/")), connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True)
+    ) as session:
+        yield session
+
+
+def device_cookie(session) -> str | None:
+    found = [cookie.value for cookie in session.cookie_jar if cookie.key == DEVICE]
+    return found[0] if found else None
+
+
+async def outsider_attack(client, attempts: int, username: str = "anna") -> list[int]:
+    """``attempts`` wrong passwords for ``username``, spread over the OUTSIDERS addresses; their statuses."""
+    statuses = []
+    for number in range(attempts):
+        async with browser_at(client, OUTSIDERS[number % len(OUTSIDERS)]) as outsider:
+            statuses.append((await login(outsider, username, f"gaet-{number}-forkert")).status)
+    return statuses
+
+
+def alerts(engine: sa.engine.Engine, username: str = "anna") -> list[dict]:
+    return [row for row in audit_rows(engine) if row["action"] == "alert" and row["username"] == username]
+
+
+async def test_an_outsider_failing_50_times_does_not_lock_anna_out(client, engine) -> None:
+    async with browser_at(client, "127.0.0.2") as laptop:  # anna's own browser, used before the attack
+        assert (await login(laptop, "anna")).status == 303
+        known_device = device_cookie(laptop)
+    assert known_device
+
+    statuses = await outsider_attack(client, 50)
+    assert statuses.count(401) == 5 * len(OUTSIDERS)  # five guesses per address ...
+    assert statuses.count(429) == 50 - 5 * len(OUTSIDERS)  # ... then the address waits, right password or not
+    async with browser_at(client, OUTSIDERS[0]) as outsider:
+        refused = await login(outsider, "anna", PASSWORD)
+        assert refused.status == 429
+
+    # anna from an address without failures: in at once
+    async with browser_at(client, "127.0.0.3") as office:
+        assert (await login(office, "anna")).status == 303
+    # anna's known browser, now behind the attacker's own address: in at once as well
+    async with browser_at(client, OUTSIDERS[0]) as laptop_on_the_road:
+        laptop_on_the_road.cookie_jar.update_cookies({DEVICE: known_device})
+        response = await login(laptop_on_the_road, "anna")
+        assert response.status == 303, await response.text()
+        assert (await laptop_on_the_road.get("/console/", allow_redirects=False)).status == 200
+
+
+def tampered(cookie: str) -> str:
+    """``cookie`` with its payload rewritten to name anna (the signature left as it was)."""
+    import base64
+
+    payload, signature = cookie.split(".")
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    rewritten = base64.urlsafe_b64encode(decoded.replace("boss:", "anna:", 1).encode()).decode().rstrip("=")
+    return rewritten + "." + signature
+
+
+async def test_a_forged_or_borrowed_device_cookie_does_not_get_past_the_throttle(client, engine) -> None:
+    async with browser_at(client, "127.0.0.2") as boss_browser:
+        assert (await login(boss_browser, "boss")).status == 303
+        boss_device = device_cookie(boss_browser)
+    await outsider_attack(client, 5 * len(OUTSIDERS))  # every outsider address now waits for anna
+    key = device_key(engine)
+    forged = [
+        "",
+        "x.y",
+        boss_device,  # a real cookie, but of another user
+        sign_device(b"not-the-key" * 3, "anna", NOW),  # signed with another key
+        sign_device(key, "anna", NOW - 31 * 86400),  # too old
+        tampered(boss_device),  # boss's cookie, re-labelled as anna's without the key
+    ]
+    for value in forged:
+        async with browser_at(client, OUTSIDERS[0]) as outsider:
+            outsider.cookie_jar.update_cookies({DEVICE: value})
+            assert (await login(outsider, "anna", PASSWORD)).status == 429, value
+
+
+async def test_a_known_device_is_throttled_by_its_own_failures(client, clock: Clock) -> None:
+    assert (await login(client, "anna")).status == 303  # the client now holds anna's device cookie
+    for attempt in range(5):
+        assert (await login(client, "anna", f"forkert-{attempt}")).status == 401
+    stolen_laptop = await login(client, "anna", PASSWORD)
+    assert stolen_laptop.status == 429 and stolen_laptop.headers["Retry-After"] == "60"
+    clock.now += 61
+    assert (await login(client, "anna")).status == 303
+
+
+def retry_minutes(html: str) -> int:
+    found = re.search(r"Prøv igen om (\d+) minut(?:ter)? \(kl\. \d\d\.\d\d\)\.", html)
+    assert found, html
+    return int(found.group(1))
+
+
+async def test_the_wait_doubles_per_address_and_user(client, clock: Clock) -> None:
+    async with browser_at(client, "127.0.0.4") as guesser:
+        for attempt in range(5):
+            assert (await login(guesser, "anna", f"forkert-{attempt}")).status == 401
+        waits = []
+        for _ in range(4):
+            refused = await login(guesser, "anna", PASSWORD)
+            assert refused.status == 429
+            waits.append((int(refused.headers["Retry-After"]), retry_minutes(await refused.text())))
+            clock.now += int(refused.headers["Retry-After"]) - 2
+            assert (await login(guesser, "anna", PASSWORD)).status == 429  # not yet
+            clock.now += 3
+            assert (await login(guesser, "anna", "stadig-forkert")).status == 401
+        assert waits == [(60, 1), (120, 2), (240, 4), (480, 8)]
+        for _ in range(4):
+            clock.now += 3601
+            assert (await login(guesser, "anna", "stadig-forkert")).status == 401
+        assert (await login(guesser, "anna", PASSWORD)).headers["Retry-After"] == "3600"  # capped at an hour
+
+
+async def test_the_wait_grows_per_address_across_users_and_spares_other_addresses(client, clock: Clock) -> None:
+    async with browser_at(client, "127.0.0.5") as sprayer:
+        for number in range(20):
+            assert (await login(sprayer, f"bruger{number}", "forkert-kodeord")).status == 401
+        waits = []
+        for number in range(3):
+            refused = await login(sprayer, "anna", PASSWORD)
+            assert refused.status == 429
+            assert "For mange mislykkede forsøg. Prøv igen om" in await refused.text()
+            waits.append(int(refused.headers["Retry-After"]))
+            clock.now += waits[-1] + 1
+            assert (await login(sprayer, f"ny-bruger{number}", "forkert-kodeord")).status == 401
+        assert waits == [60, 120, 240]
+        async with browser_at(client, "127.0.0.6") as neighbour:
+            assert (await login(neighbour, "anna")).status == 303
+        clock.now += 3600 + 1  # an hour without failures from the address
+        assert (await login(sprayer, "anna")).status == 303
+
+
+async def test_a_burst_against_one_user_writes_one_alert_shown_on_the_audit_page(client, engine, clock: Clock) -> None:
+    await outsider_attack(client, 19)
+    assert alerts(engine) == []  # not yet a burst
+    await outsider_attack(client, 31)
+    found = alerts(engine)
+    assert len(found) == 1  # once per window, however long the attack goes on
+    assert "20 mislykkede loginforsøg" in found[0]["detail"] and "5 adresser" in found[0]["detail"]
+    assert OUTSIDERS[0] in found[0]["detail"]
+    await login(client, "boss")
+    page = await (await client.get("/console/audit", params={"user": "anna"})).text()
+    assert 'data-action="alert"' in page and "Advarsel: muligt angreb på login" in page
+    clock.now += 15 * 60 + 1
+    await outsider_attack(client, 20)
+    assert len(alerts(engine)) == 2  # a new window, a new alert
+
+
+async def test_many_failures_from_one_address_are_no_alert(client, engine) -> None:
+    async with browser_at(client, "127.0.0.7") as typo_prone:
+        for attempt in range(30):
+            await login(typo_prone, "anna", f"forkert-{attempt}")
+    assert alerts(engine) == []
+
+
+async def test_the_known_device_cookie_is_signed_and_locked_down(aiohttp_client, db_url, engine) -> None:
+    app = web.Application()
+    setup_database(app, db_url)
+    setup_console(app)  # cookie_secure defaults to True
+    client = await aiohttp_client(app)
+    page = await client.get("/console/login")
+    token = csrf_from(await page.text())
+    response = await client.post(
+        "/console/login",
+        data={"username": "anna", "password": PASSWORD, "csrf_token": token},
+        headers={"Cookie": f"muni_console_login={token}"},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    header = next(value for value in response.headers.getall("Set-Cookie") if value.startswith(DEVICE + "="))
+    for flag in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/console", "Max-Age=2592000"):
+        assert flag in header, header
+    value = header.split(";")[0].split("=", 1)[1]
+    assert "anna" not in value and re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}", value)
+
+
+async def test_older_login_failure_tables_get_the_new_columns(tmp_path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "CREATE TABLE muni_login_failures (id INTEGER PRIMARY KEY, username VARCHAR(64) NOT NULL, "
+                "remote VARCHAR(64) NOT NULL, at FLOAT NOT NULL)"
+            )
+        )
+        connection.execute(sa.text("INSERT INTO muni_login_failures (username, remote, at) VALUES ('anna', 'x', 1)"))
+    create_schema(engine)
+    create_schema(engine)  # idempotent
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("muni_login_failures")}
+    assert {"device", "blocked"} <= columns
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(login_failures.c.username, login_failures.c.device)).all() == [
+            ("anna", None)
+        ]
+    engine.dispose()
+
+
+# --- searches and the list API are audited -----------------------------------------------------------
+
+
+async def test_searches_and_list_api_calls_are_in_the_audit_log_redacted(reviewer, engine) -> None:
+    before = len(audit_rows(engine))
+    assert (await reviewer.get("/console/conversations", params={"channel": "phone"})).status == 200
+    assert len(audit_rows(engine)) == before  # browsing the list without a search is not a search
+    pasted = "pas 010384-1234 anna@example.dk"
+    assert (await reviewer.get("/console/conversations", params={"q": pasted, "channel": "web"})).status == 200
+    api = await reviewer.get("/console/api/conversations", params={"q": "pas", "municipality": "ring 20 30 40 50"})
+    assert api.status == 200
+    assert (await reviewer.get("/console/api/conversations")).status == 200
+    rows = audit_rows(engine)[before:]
+    assert [(row["username"], row["action"], row["conversation_id"]) for row in rows] == [
+        ("anna", "search", None),
+        ("anna", "list_api", None),
+        ("anna", "list_api", None),
+    ]
+    search, api_search, api_all = (row["detail"] for row in rows)
+    assert "søgning: »pas [CPR-nummer] [e-mail]«" in search and "kanal=web" in search
+    assert "kommune=ring [telefonnummer]" in api_search and "søgning: »pas«" in api_search
+    assert api_all == "6 vist"
+    stored = " ".join(row["detail"] for row in audit_rows(engine))
+    for secret in ("010384", "1234", "anna@example.dk", "20 30 40 50"):
+        assert secret not in stored
+
+
+async def test_audited_searches_show_on_the_audit_page(client, engine) -> None:
+    await login(client, "anna")
+    await client.get("/console/conversations", params={"q": "flytning 0103841234"})
+    await client.get("/console/api/conversations", params={"channel": "phone"})
+    await login(client, "boss")
+    page = await (await client.get("/console/audit", params={"user": "anna"})).text()
+    assert "Søgte i samtaler" in page and "Hentede samtaleliste (API)" in page
+    assert "[CPR-nummer]" in page and "0103841234" not in page
