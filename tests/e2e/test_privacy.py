@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 
 import pytest
-from conftest import TOKEN, get_json, get_status, post_json
+from conftest import TOKEN, get_json, get_status
 from test_booking_flow import Conversation
 
 from voice_gateway.app import create_app
@@ -110,14 +109,18 @@ def test_conversations_are_readable_only_with_the_token(stack) -> None:
 async def test_a_rating_comment_is_stored_redacted(stack, aiohttp_client) -> None:
     config, tracker_db = stack
     client = await aiohttp_client(create_app(GatewaySettings(rasa_url=config.rasa_url, rasa_token=TOKEN)))
-    sender = f"web-{uuid.uuid4().hex[:12]}"
-    status, _ = post_json(
-        f"{config.rasa_url}/webhooks/rest/webhook",
-        {"sender": sender, "message": "hej", "metadata": {"municipality": "frederikshavn"}},
-    )
-    assert status == 200
+    chat = await client.post("/api/chat", json={"message": "hej", "municipality": "frederikshavn"})
+    assert chat.status == 200
+    held = await chat.json()
+    sender = held["sender"]
     response = await client.post(
-        "/api/rating", json={"sender": sender, "rating": "no", "comment": "Ring til mig på 20304050 eller a@b.dk"}
+        "/api/rating",
+        json={
+            "sender": sender,
+            "token": held["token"],
+            "rating": "no",
+            "comment": "Ring til mig på 20304050 eller a@b.dk",
+        },
     )
     assert response.status == 204, await response.text()
     stored = stored_events(tracker_db, sender)

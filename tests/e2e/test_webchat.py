@@ -24,9 +24,10 @@ async def test_chat_answers_and_keeps_the_conversation(client) -> None:
     )
     assert response.status == 200
     body = await response.json()
-    assert body["sender"] and body["handoff"] is None
+    assert body["sender"] and body["token"] and body["handoff"] is None
     assert "Kredsløb" in body["messages"][0]["text"]
-    again = await client.post("/api/chat", json={"sender": body["sender"], "message": "hvad sagde du"})
+    held = {"sender": body["sender"], "token": body["token"]}
+    again = await client.post("/api/chat", json={**held, "message": "hvad sagde du"})
     assert (await again.json())["messages"][0]["text"] == body["messages"][0]["text"]
 
 
@@ -40,9 +41,9 @@ async def test_handoff_is_a_top_level_field(client) -> None:
 
 
 async def test_buttons_are_passed_on(client) -> None:
-    sender = "web-buttons-1"
-    await client.post("/api/chat", json={"sender": sender, "message": "/nlu_fallback"})
-    response = await client.post("/api/chat", json={"sender": sender, "message": "/nlu_fallback"})
+    first = await (await client.post("/api/chat", json={"message": "/nlu_fallback"})).json()
+    held = {"sender": first["sender"], "token": first["token"]}
+    response = await client.post("/api/chat", json={**held, "message": "/nlu_fallback"})
     buttons = (await response.json())["messages"][0]["buttons"]
     assert [b["payload"] for b in buttons] == ["/human_handoff", "/deny"]
 
@@ -82,3 +83,4 @@ async def test_wrong_method_and_path_are_json_errors(client) -> None:
     assert (await client.get("/healthz")).status == 200
     page = await client.get("/")
     assert page.status == 200 and "digitale assistent" in await page.text()
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
