@@ -8,7 +8,9 @@ of giving another municipality's phone number.
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import lru_cache
@@ -25,6 +27,13 @@ WEEKDAY_KEYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturda
 OFFICE_KEYS = ("borgerservice", "jobcenter", "raadhus")
 _ID_PATTERN = re.compile(r"^[a-z0-9_-]{1,64}$")
 _HOURS_PATTERN = re.compile(r"^(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})$")
+_POSTCODE_RANGE = re.compile(r"^(\d{4})(?:\s*[-\u2013]\s*(\d{4}))?$")
+_POSTCODE_IN_TEXT = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# Words around a municipality's name that say nothing about which one it is.
+_FILLER_WORDS = frozenset(
+    {"jeg", "bor", "i", "kommune", "kommunen", "det", "er", "min", "mit", "postnummer", "by", "en"}
+)
+_FUZZY_CUTOFF = 0.8
 
 
 class MunicipalityConfigError(ValueError):
@@ -90,6 +99,12 @@ class Municipality:
     faq_overrides: dict[str, str] = field(default_factory=dict)
     message_overrides: dict[str, str] = field(default_factory=dict)
     booking: dict[str, BookableService] = field(default_factory=dict)
+    postcodes: tuple[tuple[int, int], ...] = ()  # inclusive ranges; a single postcode is (code, code)
+    aliases: tuple[str, ...] = ()  # other names citizens use: towns of the municipality, old spellings
+
+    def has_postcode(self, code: int) -> bool:
+        """True when the 4-digit postcode ``code`` lies in this municipality."""
+        return any(low <= code <= high for low, high in self.postcodes)
 
     @property
     def is_generic(self) -> bool:
@@ -202,7 +217,34 @@ def parse_municipality(raw: dict[str, Any], source: str) -> Municipality:
         faq_overrides={str(k): str(v).strip() for k, v in overrides.items()},
         message_overrides={str(k): str(v).strip() for k, v in message_overrides.items()},
         booking=booking,
+        postcodes=_parse_postcodes(raw.get("postcodes"), f"{source}: postcodes"),
+        aliases=tuple(str(alias).strip() for alias in raw.get("aliases") or () if str(alias).strip()),
     )
+
+
+def _parse_postcodes(values: Any, where: str) -> tuple[tuple[int, int], ...]:
+    """Postcodes as ``8000``, ``"8000"`` or a range ``"8000-8270"``."""
+    if values is None:
+        return ()
+    if not isinstance(values, list):
+        raise MunicipalityConfigError(f'{where}: skal være en liste, fx [9900, "8000-8270"]')
+    ranges = []
+    for value in values:
+        match = _POSTCODE_RANGE.match(str(value).strip())
+        if not match or isinstance(value, bool):
+            raise MunicipalityConfigError(f"{where}: '{value}' er ikke et postnummer med fire cifre eller et interval")
+        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+        if high < low:
+            raise MunicipalityConfigError(f"{where}: intervallet '{value}' slutter før det begynder")
+        ranges.append((low, high))
+    return tuple(ranges)
+
+
+def normalise_name(text: str) -> str:
+    """A place name compared without case, accents or spelling variants: 'Århus' and 'AARHUS' both give 'aarhus'."""
+    text = text.lower().replace("å", "aa").replace("æ", "ae").replace("ø", "oe")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9 ]+", " ", text).strip()
 
 
 def _parse_days(values: Any, where: str) -> frozenset[date]:
@@ -289,6 +331,43 @@ class MunicipalityRegistry:
             if profile:
                 return profile
         return self._profiles[GENERIC_ID]
+
+    def by_postcode(self, code: int) -> Municipality | None:
+        """The one municipality with this postcode; None when none or several have it."""
+        found = [profile for key, profile in self._profiles.items() if key != GENERIC_ID and profile.has_postcode(code)]
+        return found[0] if len(found) == 1 else None
+
+    def match(self, text: object) -> Municipality | None:
+        """The municipality a citizen named: a 4-digit postcode, or a name, id or alias (case and typos forgiven)."""
+        if not isinstance(text, str) or not text.strip():
+            return None
+        by_code = {profile.id for code in _POSTCODE_IN_TEXT.findall(text) if (profile := self.by_postcode(int(code)))}
+        if _POSTCODE_IN_TEXT.search(text) and len(by_code) != 1:
+            return None  # a postcode of no municipality here, or of several
+        by_name = self._match_name(_POSTCODE_IN_TEXT.sub(" ", text))
+        if by_code and by_name and by_name.id not in by_code:
+            return None  # "Aarhus eller 9900": two different answers
+        return by_name or (self._profiles[by_code.pop()] if by_code else None)
+
+    def _match_name(self, text: str) -> Municipality | None:
+        """The one municipality named by a word or a few words of ``text`` (exactly, or with a typo)."""
+        words = [word for word in normalise_name(text).split() if word not in _FILLER_WORDS]
+        if not words or len(words) > 6:
+            return None
+        names: dict[str, str] = {}
+        for key in self.ids:
+            profile = self._profiles[key]
+            for name in (key, profile.name, profile.full_name, *profile.aliases):
+                names[normalise_name(name).removesuffix(" kommune")] = key
+        found = set()
+        for size in (1, 2, 3):
+            for start in range(len(words) - size + 1):
+                said = " ".join(words[start : start + size])
+                if said in names:
+                    found.add(names[said])
+                elif len(said) >= 4:
+                    found |= {names[name] for name in difflib.get_close_matches(said, names, n=2, cutoff=_FUZZY_CUTOFF)}
+        return self._profiles[found.pop()] if len(found) == 1 else None
 
     def by_dialled_number(self, number: str) -> Municipality | None:
         """The municipality whose phone line was dialled (digits compared)."""
