@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import TurnContext
 from actions.labels import explicit_faq_topic, faq_topic_of
+from actions.municipality_question import answer_needs_municipality, ask_first
 
 
 class ActionAnswerFaq(Action):
@@ -26,6 +27,8 @@ class ActionAnswerFaq(Action):
         parse_data = tracker.latest_message or {}
         topic = explicit_faq_topic(parse_data) or faq_topic_of(parse_data)
         turn = TurnContext.of(tracker)
+        if detour := ask_first(tracker, turn, self.name(), needed=answer_needs_municipality(turn, topic)):
+            return detour
         answer = turn.content.answer(topic, turn.municipality) if topic else None
         if not answer:
             dispatcher.utter_message(response="utter_rephrase")

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import TurnContext
 from actions.day_reference import find_day
+from actions.municipality_question import ask_first
 from actions.opening_hours import describe_day_hours, describe_today, weekly_summary
 from muni_core.municipalities import Office
 
@@ -47,6 +48,8 @@ class _OfficeAnswer:
         """Answer from the municipality profile; point elsewhere for the doctor or an unknown municipality."""
         turn = TurnContext.of(tracker)
         key = requested_office_key(tracker)
+        if detour := ask_first(tracker, turn, self.name(), needed=key != "laege"):  # type: ignore[attr-defined]
+            return detour
         if key == "laege" or turn.municipality.is_generic:
             message = "doctor_hours" if key == "laege" else self.unknown_municipality_message
             dispatcher.utter_message(text=turn.message(message))

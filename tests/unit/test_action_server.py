@@ -9,6 +9,7 @@ DOMAIN_ACTIONS = {
     "action_ask_booking_time", "action_ask_citizen_name", "action_ask_citizen_phone", "action_ask_booking_confirmed",
     "action_submit_booking", "action_stop_booking", "action_handle_inform", "action_start_manage",
     "action_ask_manage_reference", "action_ask_manage_confirmed", "action_submit_manage",
+    "action_ask_municipality_answer", "validate_municipality_form", "action_answer_pending",
 }  # fmt: skip
 
 
