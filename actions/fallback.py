@@ -1,16 +1,28 @@
-"""What happens when the assistant is unsure: a clarifying question, then a human."""
+"""What happens when the assistant is unsure: a clarifying question, then a human.
+
+A *miss* is a turn the assistant did not understand, whatever intent the classifier named:
+``nlu_fallback``, any intent below the FallbackClassifier's threshold in bot/config.yml, or
+``out_of_scope`` (where gibberish lands). The rules of bot/data/rules/fallback_handoff.yml offer
+a person at the second miss in a row; :func:`is_miss` is the same definition for the actions.
+"""
 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import TurnContext
 from actions.labels import FAQ_INTENT, topic_label
+from muni_core.paths import BOT_DIR
+
+MISS_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+DEFAULT_FALLBACK_THRESHOLD = 0.7
 
 # Intents that never make sense as a "did you mean" choice.
 NOT_SUGGESTED = frozenset(
@@ -18,6 +30,31 @@ NOT_SUGGESTED = frozenset(
 )
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_CONFIDENCE = 0.05
+
+
+@lru_cache(maxsize=1)
+def fallback_threshold() -> float:
+    """The FallbackClassifier's threshold in bot/config.yml (below it the classifier is unsure)."""
+    try:
+        config = yaml.safe_load((BOT_DIR / "config.yml").read_text(encoding="utf-8")) or {}
+    except OSError:
+        return DEFAULT_FALLBACK_THRESHOLD
+    for component in config.get("pipeline") or []:
+        if isinstance(component, dict) and component.get("name") == "FallbackClassifier":
+            return float(component.get("threshold", DEFAULT_FALLBACK_THRESHOLD))
+    return DEFAULT_FALLBACK_THRESHOLD
+
+
+def is_miss(parse_data: dict[str, Any] | None) -> bool:
+    """True when the assistant did not understand the message, whatever intent the classifier named."""
+    parse_data = parse_data or {}
+    intent = parse_data.get("intent") or {}
+    if not intent.get("name") or str(parse_data.get("text") or "").startswith("/"):
+        return False  # nothing classified, or a button's payload that says exactly what it means
+    if intent["name"] in MISS_INTENTS:
+        return True
+    confidence = intent.get("confidence")
+    return confidence is not None and float(confidence) < fallback_threshold()
 
 
 def suggestions(parse_data: dict[str, Any]) -> list[tuple[str, float]]:
@@ -78,13 +115,14 @@ class ActionOfferHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Ask whether the citizen wants a caseworker, with yes/no buttons."""
+        """Ask whether the citizen wants a caseworker, with yes/no buttons (on the web: how to reach one)."""
         turn = TurnContext.of(tracker)
+        suffix = "" if turn.on_phone else "_web"
         buttons = [
-            {"title": turn.message("offer_handoff_yes"), "payload": "/human_handoff"},
+            {"title": turn.message(f"offer_handoff_yes{suffix}"), "payload": "/human_handoff"},
             {"title": turn.message("offer_handoff_no"), "payload": "/deny"},
         ]
-        dispatcher.utter_message(text=turn.message("offer_handoff"), buttons=buttons)
+        dispatcher.utter_message(text=turn.message(f"offer_handoff{suffix}"), buttons=buttons)
         return []
 
 

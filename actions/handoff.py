@@ -2,7 +2,9 @@
 
 The response carries a custom payload ``{"handoff": {...}}`` next to the text.
 Channels act on it: the phone gateway transfers the call, the web widget shows
-how to reach a caseworker. The payload is documented in docs/handoff.md.
+how to reach a caseworker. The payload is documented in docs/handoff.md. On the web and
+the kiosk nobody is connected live, so the text says how to reach a person instead of
+promising a transfer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking_slots import ALL_FORM_SLOTS
 from actions.context import TurnContext
+from actions.fallback import is_miss
 from actions.labels import message_label, topic_label
+from actions.municipality_question import ANSWER_SLOT, PENDING_SLOT, TRIES_SLOT
 from actions.opening_hours import describe_today
 
 HANDOFF_PAYLOAD_VERSION = 1
@@ -62,8 +66,12 @@ def reach_a_person(turn: TurnContext) -> str:
     municipality = turn.municipality
     if municipality.is_generic:
         return turn.message("handoff_unknown_municipality")
-    status = describe_today(municipality, municipality.office("borgerservice"), turn.now)
-    return f"{turn.message('handoff')} {status}"
+    office = municipality.office("borgerservice")
+    status = describe_today(municipality, office, turn.now)
+    if turn.on_phone:
+        return f"{turn.message('handoff')} {status}"
+    how = turn.message("handoff_web", office_name=office.name, office_phone=office.phone, office_email=office.email)
+    return f"{how} {status} {turn.message('email_warning')}"
 
 
 class ActionHandoff(Action):
@@ -80,9 +88,7 @@ class ActionHandoff(Action):
         turn = TurnContext.of(tracker)
         municipality = turn.municipality
         user_events = [e for e in tracker.events if e.get("event") == "user"]
-        misunderstood = sum(
-            1 for e in user_events if ((e.get("parse_data") or {}).get("intent") or {}).get("name") == "nlu_fallback"
-        )
+        misunderstood = sum(1 for e in user_events if is_miss(e.get("parse_data")))
         topics = conversation_topics(tracker.events)
         last_text = ""
         for event in reversed(user_events[:-1]):
@@ -104,5 +110,5 @@ class ActionHandoff(Action):
         }
         dispatcher.utter_message(text=reach_a_person(turn))
         dispatcher.utter_message(json_message=payload)
-        # A form interrupted by the handoff must not prefill a later booking.
-        return [SlotSet(slot, None) for slot in ALL_FORM_SLOTS]
+        # A form interrupted by the handoff must not prefill a later booking or answer a question later.
+        return [SlotSet(slot, None) for slot in (*ALL_FORM_SLOTS, PENDING_SLOT, ANSWER_SLOT, TRIES_SLOT)]
