@@ -440,11 +440,7 @@ class _Chain:
             single = _classify_single(tokens[i], text)
             if single is not None:
                 candidates.append((i, len(tokens[i].digits), single))
-            if (
-                tokens[i].kind == "digits"
-                and any(candidate[2] == _PHONE for candidate in candidates)
-                and _is_prefixed(text, tokens[i].start)
-            ):
+            if i == 0 and tokens[0].kind == "digits" and _is_prefixed(text, tokens[0].start):
                 candidates = [candidate for candidate in candidates if candidate[2] != _PHONE]
             for j, digit_count, label in candidates:
                 score = digit_count * 4 + label + best[j + 1]
