@@ -174,7 +174,8 @@ _CASE_WORD_RE = re.compile(
     r"fakturanummer|kundenr|kundenummer)\.?:? ?\Z",
     re.IGNORECASE,
 )
-_PHONE_WORDS = frozenset({"tlf", "tel", "telefon", "mobil", "mob", "ring", "sms", "fax", "nummer"})
+_PHONE_STEMS = ("tlf", "tel", "mob", "ring", "sms", "fax", "nr", "nummer", "no", "phone")
+"""A number glued to a word starting so ("tlfnr20304050", "mobil-20304050") may still be a phone number."""
 _DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MAX_DIGITS = 15
 _MAX_READINGS = 4  # readings of one window kept when "firs fire" may be 80 4 or 84
@@ -241,7 +242,7 @@ def _is_prefixed(text: str, start: int) -> bool:
     if not before.rstrip(" :.#/-")[-1:].isalpha():
         return False
     match = _PREFIX_RE.search(before)
-    return bool(match and match[1].lower() not in _PHONE_WORDS) or bool(_CASE_WORD_RE.search(before))
+    return bool(match and not match[1].lower().startswith(_PHONE_STEMS)) or bool(_CASE_WORD_RE.search(before))
 
 
 def _is_amount(text: str, token: _Token) -> bool:

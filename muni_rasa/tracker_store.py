@@ -13,6 +13,10 @@ or the event broker:
   because an ongoing booking needs them in the next turn; they are decrypted when Rasa loads the
   conversation and are never in the database in clear. Key: ``MUNI_DATA_KEY`` or the file
   ``var/data_key`` (made on first start, mode 600). All Rasa replicas must share it;
+* identifiers and names are kept as they are: Rasa's ``model_id``, ``assistant_id`` and message ids,
+  sender ids, timestamps and the names of intents, actions, responses and entity types
+  (:data:`_KEEP_KEYS`); UUIDs, hex ids, timestamps and model file names inside texts are kept by
+  :func:`~muni_core.redaction.redact_text` itself;
 * the console's index (``muni_conversations``) is updated in the same transaction.
 
 Log records of the process are redacted too (:func:`muni_core.redaction.install_log_redaction`).

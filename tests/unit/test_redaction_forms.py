@@ -144,7 +144,9 @@ def test_personal_data_next_to_an_identifier_is_still_redacted() -> None:
     assert redact_text(text) == f"message 1f0c2b3a4d5e6f708192a3b4c5d6e7f8: mit cpr er {CPR}, ring {PHONE_PLACEHOLDER}"
     assert redact_text("ring 20304050 / 2026-12-06") == f"ring {PHONE_PLACEHOLDER} / 2026-12-06"
     assert redact_text("konto DK5000400440116243") == f"konto DK{NUMBER_PLACEHOLDER}"
-    assert redact_text("tlf-20304050") == f"tlf-{PHONE_PLACEHOLDER}"
+    for prefix in ("tlf-", "tlfnr", "telefonnr.", "mobil-", "Tlf:", "nr."):
+        assert redact_text(f"{prefix}20304050") == f"{prefix}{PHONE_PLACEHOLDER}"
+    assert redact_text("SAG-0103841234") == f"SAG-{CPR}"  # a prefix never hides a CPR number
 
 
 def test_log_lines_keep_model_files_ids_and_timestamps() -> None:
