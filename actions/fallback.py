@@ -49,10 +49,10 @@ def is_miss(parse_data: dict[str, Any] | None) -> bool:
     """True when the assistant did not understand the message, whatever intent the classifier named."""
     parse_data = parse_data or {}
     intent = parse_data.get("intent") or {}
+    if intent.get("name") in MISS_INTENTS:
+        return True
     if not intent.get("name") or str(parse_data.get("text") or "").startswith("/"):
         return False  # nothing classified, or a button's payload that says exactly what it means
-    if intent["name"] in MISS_INTENTS:
-        return True
     confidence = intent.get("confidence")
     return confidence is not None and float(confidence) < fallback_threshold()
 

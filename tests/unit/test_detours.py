@@ -216,6 +216,7 @@ def test_the_actions_use_the_threshold_of_bot_config() -> None:
         ("ja tak", "affirm", 0.98, False),
         ("hvornår har i åbent", "opening_hours", 0.95, False),
         ("/human_handoff", "human_handoff", 1.0, False),
+        ("/nlu_fallback", "nlu_fallback", 1.0, True),
     ],
 )
 def test_a_miss_is_low_confidence_whatever_the_intent(text: str, intent: str, confidence: float, miss: bool) -> None:
