@@ -182,7 +182,9 @@ async def test_reconnect_after_gateway_restart_and_navigation(
         [re.compile("hvad koster et nyt pas"), re.compile("hvad koster et nyt kørekort")]
     )
     assert (await widget.stored())["queue"] == []
-    assert {body["sender"] for body in widget.chat_bodies} == {sender}
+    assert "sender" not in widget.chat_bodies[0]  # the gateway issues the id with the first answer
+    assert {body["sender"] for body in widget.chat_bodies[1:]} == {sender}
+    assert {body["token"] for body in widget.chat_bodies[1:]} == {(await widget.stored())["token"]}
 
     # A reload and another page of the municipality's site keep the conversation (sessionStorage).
     await widget.page.reload()
@@ -245,12 +247,50 @@ async def test_start_over_gives_a_new_conversation(widget: Widget, request) -> N
     await expect(widget.messages).to_have_count(0)
     await expect(widget.by("muni-welcome")).to_be_visible()
     stored = await widget.stored()
-    assert stored["sender"] != first
+    assert stored["sender"] is None and stored["token"] is None  # the next answer brings a new id
     assert stored["history"] == [] and stored["queue"] == []
-    assert re.fullmatch(r"web-[A-Za-z0-9_-]{22}", stored["sender"])
     await widget.say("hej")
-    assert widget.chat_bodies[-1]["sender"] == stored["sender"]
+    assert "sender" not in widget.chat_bodies[-1] and "token" not in widget.chat_bodies[-1]
+    renewed = await widget.sender()
+    assert renewed != first and re.fullmatch(r"web-[A-Za-z0-9_-]{22}", renewed)
+    await widget.say("hvad koster et nyt pas")
+    assert widget.chat_bodies[-1]["sender"] == renewed
     await screenshot(widget.page, request.node.name, "new-conversation")
+
+
+async def test_an_unrecognised_conversation_starts_anew_without_losing_the_message(widget: Widget, request) -> None:
+    await widget.open()
+    await widget.say("hej")
+    old = await widget.stored()
+    forged = json.dumps({**old, "token": "A" * 43})  # e.g. the gateway's secret was changed meanwhile
+    await widget.page.evaluate("(value) => sessionStorage.setItem('muni-widget', value)", forged)
+    await widget.page.reload()
+    await widget.ready()
+    answer = await widget.say("hvad koster et nyt pas")
+    assert "pas" in answer.lower()
+    await expect(widget.user.last).to_have_attribute("data-state", "sent")
+    assert widget.chat_bodies[-2]["sender"] == old["sender"]  # refused (403) ...
+    assert "sender" not in widget.chat_bodies[-1]  # ... and sent again in a new conversation
+    assert await widget.sender() != old["sender"]
+
+
+async def test_chat_page_keeps_its_issued_conversation_under_a_strict_csp(browser, gateway) -> None:
+    page = await new_page(browser)
+    chat = Widget(page)
+    response = await page.goto(base_url(gateway) + "/")
+    assert response and "script-src 'self'" in response.headers["content-security-policy"]
+    await page.locator("#text").fill("hvad koster et nyt pas")
+    await page.locator("#text").press("Enter")
+    await expect(page.locator("#log .bot")).to_have_count(1, timeout=30_000)
+    stored = json.loads(await page.evaluate("() => sessionStorage.getItem('muni-chat')"))
+    assert re.fullmatch(r"web-[A-Za-z0-9_-]{22}", stored["sender"]) and stored["token"]
+    await page.locator("#text").fill("hvad sagde du")
+    await page.locator("#text").press("Enter")
+    await expect(page.locator("#log .bot")).to_have_count(2, timeout=30_000)
+    assert chat.chat_bodies[-1]["sender"] == stored["sender"] and chat.chat_bodies[-1]["token"] == stored["token"]
+    assert "pas" in (await page.locator("#log .bot").last.inner_text()).lower()
+    assert not chat.errors and not chat.csp_violations(), (chat.errors, chat.csp_violations())
+    await page.context.close()
 
 
 async def test_markup_in_messages_is_shown_as_text(widget: Widget, request) -> None:
@@ -303,7 +343,8 @@ async def test_kiosk_large_text_plain_links_and_inactivity_reset(browser, gatewa
     await expect(kiosk.by("muni-open")).to_have_count(0)
     answer = await kiosk.say("hvad koster et nyt pas")
     assert "pas" in answer.lower()
-    first_sender = kiosk.chat_bodies[-1]["sender"]
+    first_sender = (await kiosk.stored())["sender"]
+    assert re.fullmatch(r"web-[A-Za-z0-9_-]{22}", first_sender)
     assert kiosk.chat_bodies[-1]["channel"] == "kiosk"
     assert kiosk.chat_bodies[-1]["municipality"] == "frederikshavn"
     size = await kiosk.bot.last.locator(".muni-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
@@ -321,7 +362,8 @@ async def test_kiosk_large_text_plain_links_and_inactivity_reset(browser, gatewa
     assert "borger.dk" not in await page.locator("body").inner_text()
     await screenshot(page, request.node.name, "after-reset")
     await kiosk.say("hej")
-    assert kiosk.chat_bodies[-1]["sender"] != first_sender
+    assert "sender" not in kiosk.chat_bodies[-1]  # a new conversation, not the old one
+    assert (await kiosk.stored())["sender"] not in (None, first_sender)
     assert not kiosk.errors, kiosk.errors
     assert not kiosk.csp_violations(), kiosk.csp_violations()
     await page.context.close()
