@@ -49,9 +49,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MuniConfig
             running.stop()
 
 
-def post_json(url: str, body: Any, raw: bytes | None = None) -> tuple[int, Any]:
+def post_json(url: str, body: Any, raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = raw if raw is not None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=60) as reply:
             return reply.status, json.loads(reply.read() or b"null")

@@ -9,7 +9,9 @@ import re
 import uuid
 
 import pytest
-from conftest import post_json
+from conftest import TOKEN, post_json
+
+from muni_core.channel_trust import GATEWAY_HEADER
 
 pytestmark = pytest.mark.stack
 
@@ -17,14 +19,15 @@ pytestmark = pytest.mark.stack
 class Conversation:
     """One citizen talking to the assistant over REST."""
 
-    def __init__(self, config, municipality: str = "frederikshavn", **metadata: str) -> None:
+    def __init__(self, config, municipality: str = "frederikshavn", gateway: bool = False, **metadata: str) -> None:
         self.url = f"{config.rasa_url}/webhooks/rest/webhook"
         self.sender = f"e2e-book-{uuid.uuid4().hex[:10]}"
         self.metadata = {"municipality": municipality, **metadata}
+        self.headers = {GATEWAY_HEADER: TOKEN} if gateway else {}  # only the gateway may say who calls
 
     def say(self, text: str, channel: str = "rest") -> list[dict]:
         body = {"sender": self.sender, "message": text, "metadata": self.metadata, "input_channel": channel}
-        status, reply = post_json(self.url, body)
+        status, reply = post_json(self.url, body, headers=self.headers)
         assert status == 200, reply
         return reply
 
@@ -63,7 +66,7 @@ def test_taken_time_offers_three_others_and_the_first_can_be_picked(stack) -> No
 
 
 def test_caller_number_is_offered_on_the_phone(stack) -> None:
-    talk = Conversation(stack[0], caller="+4561626364")
+    talk = Conversation(stack[0], gateway=True, caller="+4561626364")
     talk.say("jeg skal have en tid ved jobcentret i morgen klokken halv elleve", channel="phone")
     question = talk.text(talk.say("Signe Vestergaard", channel="phone"))
     assert question == "Skal jeg bruge det nummer, du ringer fra, som slutter på 63 64?"

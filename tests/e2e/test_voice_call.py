@@ -24,6 +24,7 @@ from conftest import TOKEN, get_json
 from muni_core.paths import REPO_ROOT
 from voice_gateway.app import create_app
 from voice_gateway.channels.common import VOICE_SERVICES
+from voice_gateway.channels.stream_token import mint_token
 from voice_gateway.paths import DEFAULT_STT_MODEL_DIR
 from voice_gateway.settings import GatewaySettings
 from voice_gateway.speech.synthetic import phone_mulaw
@@ -35,7 +36,11 @@ REPO = REPO_ROOT
 PIPER_TEST_VOICE = REPO / "models" / "tts" / "en_US-joe-medium" / "en_US-joe-medium.onnx"
 FRAME = 160  # 20 ms of mu-law
 SILENCE = b"\xff" * FRAME
-FAST = VoiceSettings(thinking_after_s=60.0, silence_reprompt_s=60.0, max_inbound_audio_ahead_s=600.0)
+PHONE_SECRET = "e2e-telephony-secret-0123456789"
+"""The telephony secret of the test gateway: the platform side signs each stream's start with it."""
+FAST = VoiceSettings(
+    thinking_after_s=60.0, silence_reprompt_s=60.0, max_inbound_audio_ahead_s=600.0, telephony_secret=PHONE_SECRET
+)
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +87,11 @@ class PhoneCall:
                 "start": {
                     "streamSid": self.stream_sid,
                     "callSid": self.call_sid,
-                    "customParameters": {"from": caller, "to": dialled},
+                    "customParameters": {
+                        "from": caller,
+                        "to": dialled,
+                        "token": mint_token(PHONE_SECRET, self.call_sid, caller, dialled, int(time.time()) + 300),
+                    },
                     "mediaFormat": {"encoding": encoding, "sampleRate": 8000, "channels": 1},
                 },
             }
@@ -138,6 +147,7 @@ async def voice_client(aiohttp_client, stack, voice: VoiceSettings = FAST, rasa_
         default_municipality="frederikshavn",
         voice=voice,
         database_url=f"sqlite:///{stack[1]}",  # phone turns' latency for the staff console
+        rasa_token=TOKEN,  # the gateway's credential: without it Rasa ignores the caller's number
     )
     return await aiohttp_client(create_app(settings))
 
