@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 from audio_fixtures import espeak_utterance, silence
 from speech_fakes import FakePrompts, FakeStt, FakeTts, wait_until
 
+from muni_core.channel_trust import GATEWAY_HEADER, client_address_id
 from voice_gateway.call import CallSession, VoiceServices
 from voice_gateway.channels.browser import (
     CONVERSATION_PATTERN,
@@ -47,6 +48,9 @@ from voice_gateway.speech.vad import SileroVad
 from voice_gateway.voice_settings import VoiceSettings
 
 CONVERSATION = "web-" + "a1B2_c3D4-e5F6g7H8"
+
+RASA_TOKEN = "gateway-rasa-token"
+
 
 # --- parsing ----------------------------------------------------------------------------------------
 
@@ -112,7 +116,7 @@ async def rasa_messages(aiohttp_server) -> tuple[str, list[dict[str, Any]]]:
     messages: list[dict[str, Any]] = []
 
     async def webhook(request: web.Request) -> web.Response:
-        messages.append(await request.json())
+        messages.append(await request.json() | {"_gateway_header": request.headers.get(GATEWAY_HEADER)})
         return web.json_response([{"text": "Hej"}])
 
     rasa = web.Application()
@@ -134,6 +138,7 @@ async def services(rasa_messages, vad: SileroVad) -> AsyncIterator[VoiceServices
             rasa_url=rasa_messages[0],
             rasa_session=session,
             rasa_timeout_s=5.0,
+            rasa_token=RASA_TOKEN,
         )
 
 
@@ -147,7 +152,7 @@ async def client(aiohttp_client, services: VoiceServices):
             MunicipalityLine("aarhus", "Aarhus", "89 40 20 00", ()),
         ]
     )
-    app[SETTINGS] = GatewaySettings(default_municipality="testby", voice=services.settings)
+    app[SETTINGS] = GatewaySettings(default_municipality="testby", voice=services.settings, rasa_token=RASA_TOKEN)
     app.router.add_get("/voice/browser", handle_browser_voice)
     app.router.add_get("/ring", voice_page)
     client = await aiohttp_client(app)
@@ -336,3 +341,17 @@ async def test_too_busy_tells_the_caller_and_hangs_up(client, services: VoiceSer
         await next_event(ws, "hangup")
         assert (await ws.receive(timeout=5)).type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
     assert not services.active_calls
+
+
+async def test_a_browser_call_never_has_a_caller_and_sends_only_a_hashed_address(client, rasa_messages) -> None:
+    async with client.ws_connect("/voice/browser") as ws:
+        # A page that claims a phone number: the browser is not a phone line, so it is ignored.
+        await ws.send_json({"type": "start", "caller": "+4520304050", "from": "+4520304050"})
+        await next_event(ws, "ready")
+        await ws.send_json({"type": "text", "text": "hej"})
+        await next_event(ws, "reply")
+    (message,) = rasa_messages[1]
+    assert message["_gateway_header"] == RASA_TOKEN  # the gateway vouches for what it sends
+    assert "caller" not in message["metadata"]
+    assert message["metadata"]["client_address"] == client_address_id(RASA_TOKEN, "127.0.0.1")
+    assert "127.0.0.1" not in json.dumps(message)
