@@ -27,10 +27,10 @@ from muni_core.channel_trust import GATEWAY_HEADER, client_address_id
 from voice_gateway.call import CallSession, VoiceServices
 from voice_gateway.channels.browser import (
     CONVERSATION_PATTERN,
+    BrowserStart,
     Dtmf,
     Mark,
     ProtocolError,
-    Start,
     Stop,
     Text,
     check_audio,
@@ -40,6 +40,7 @@ from voice_gateway.channels.browser import (
     voice_page,
 )
 from voice_gateway.channels.common import DIRECTORY, VOICE_SERVICES
+from voice_gateway.chat_session import WIDGET_SECRET, token_for
 from voice_gateway.directory import MunicipalityDirectory, MunicipalityLine
 from voice_gateway.keys import SETTINGS
 from voice_gateway.metrics import VoiceMetrics
@@ -47,20 +48,22 @@ from voice_gateway.settings import GatewaySettings
 from voice_gateway.speech.vad import SileroVad
 from voice_gateway.voice_settings import VoiceSettings
 
-CONVERSATION = "web-" + "a1B2_c3D4-e5F6g7H8"
+CONVERSATION = "web-" + "a1B2_c3D4-e5F6g7H8iJ9k"  # the shape /api/chat issues (22 characters)
 
 RASA_TOKEN = "gateway-rasa-token"
+WIDGET_TEST_SECRET = b"w" * 32
+SOME_TOKEN = "a-session-token"
 
 
 # --- parsing ----------------------------------------------------------------------------------------
 
 
 def test_parse_start() -> None:
-    assert parse_client_message('{"type": "start"}') == Start()
+    assert parse_client_message('{"type": "start"}') == BrowserStart()
     assert parse_client_message(
-        json.dumps({"type": "start", "municipality": "aarhus", "conversation_id": CONVERSATION})
-    ) == Start(municipality="aarhus", conversation_id=CONVERSATION)
-    assert parse_client_message('{"type": "start", "municipality": ""}') == Start()
+        json.dumps({"type": "start", "municipality": "aarhus", "conversation_id": CONVERSATION, "token": SOME_TOKEN})
+    ) == BrowserStart(municipality="aarhus", conversation_id=CONVERSATION, token=SOME_TOKEN)
+    assert parse_client_message('{"type": "start", "municipality": ""}') == BrowserStart()
 
 
 def test_parse_other_messages() -> None:
@@ -153,6 +156,7 @@ async def client(aiohttp_client, services: VoiceServices):
         ]
     )
     app[SETTINGS] = GatewaySettings(default_municipality="testby", voice=services.settings, rasa_token=RASA_TOKEN)
+    app[WIDGET_SECRET] = WIDGET_TEST_SECRET
     app.router.add_get("/voice/browser", handle_browser_voice)
     app.router.add_get("/ring", voice_page)
     client = await aiohttp_client(app)
@@ -205,13 +209,33 @@ async def test_start_gives_ready_and_the_greeting(client, services: VoiceService
 
 async def test_start_with_conversation_id_and_municipality(client, services: VoiceServices) -> None:
     async with client.ws_connect("/voice/browser?municipality=testby") as ws:
-        await ws.send_json({"type": "start", "municipality": "aarhus", "conversation_id": CONVERSATION})
+        token = token_for(WIDGET_TEST_SECRET, CONVERSATION)
+        await ws.send_json({"type": "start", "municipality": "aarhus", "conversation_id": CONVERSATION, "token": token})
         assert (await next_event(ws, "ready"))["conversation_id"] == CONVERSATION
         (call,) = services.active_calls
         assert call.municipality == "aarhus"
         assert call.municipality_name == "Aarhus"
         with pytest.raises(TimeoutError):  # a chat continued by voice gets no phone greeting
             await next_audio(ws, timeout=0.5)
+
+
+@pytest.mark.parametrize("token", [None, "", "forged", "token-of-another-conversation"])
+async def test_a_conversation_is_continued_by_voice_only_with_its_token(
+    client, services: VoiceServices, rasa_messages, token: str | None
+) -> None:
+    if token == "token-of-another-conversation":
+        token = token_for(WIDGET_TEST_SECRET, "web-" + "b" * 22)
+    async with client.ws_connect("/voice/browser") as ws:
+        start = {"type": "start", "conversation_id": CONVERSATION}
+        if token is not None:
+            start["token"] = token
+        await ws.send_json(start)
+        error = await next_event(ws, "error")
+        assert "samtalen kunne ikke genkendes" in error["message"].lower()
+        assert (await next_event(ws, "hangup"))["type"] == "hangup"
+        await ws.send_json({"type": "text", "text": "hvad sagde du"})
+    assert not services.active_calls
+    assert all(sent["sender"] != CONVERSATION for sent in rasa_messages[1])
 
 
 async def test_query_municipality_is_used(client, services: VoiceServices) -> None:

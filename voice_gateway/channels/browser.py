@@ -3,7 +3,9 @@
 Client -> server:
 
 * binary: caller audio, PCM16 little-endian mono at 16 kHz (at most 64 KB per message, even length);
-* ``{"type": "start", "municipality"?: "<id>", "conversation_id"?: "web-..."}`` starts the call (audio
+* ``{"type": "start", "municipality"?: "<id>", "conversation_id"?: "web-...", "token"?: "..."}`` starts the call
+  (a chat that continues by voice names its conversation with the session token ``/api/chat`` gave it; a
+  wrong or missing token ends the socket with an error, nothing reaches that conversation) (audio
   before ``start`` starts it with the defaults);
 * ``{"type": "dtmf", "digit": "1"}`` a keypad digit (0-9, * and #);
 * ``{"type": "mark", "name": "..."}`` playback reached a mark the server sent;
@@ -38,7 +40,7 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ from aiohttp import WSMsgType, web
 
 from voice_gateway.channels.driver import CallDriver
 from voice_gateway.channels.events import Audio, Dtmf, Mark, ProtocolError, Start, Stop, Text
+from voice_gateway.chat_session import WIDGET_SECRET, session_error
 from voice_gateway.dtmf import DTMF_KEYS
 from voice_gateway.keys import SETTINGS
 from voice_gateway.paths import STATIC_DIR
@@ -65,7 +68,15 @@ MUNICIPALITY_ERROR = "'municipality' skal være et kommune-id som 'frederikshavn
 NOT_JSON_ERROR = "Beskeden kunne ikke forstås (forventede JSON)."
 
 
-ClientMessage = Start | Dtmf | Text | Mark | Stop
+@dataclass(frozen=True)
+class BrowserStart(Start):
+    """The page's ``start``: a chat that switches to the microphone names its conversation and proves it holds it."""
+
+    token: str | None = None
+    """The conversation's session token from ``/api/chat`` or ``/api/session`` (``voice_gateway.chat_session``)."""
+
+
+ClientMessage = BrowserStart | Dtmf | Text | Mark | Stop
 
 
 def new_conversation_id() -> str:
@@ -97,7 +108,12 @@ def parse_client_message(raw: str) -> ClientMessage:
             not isinstance(conversation_id, str) or not CONVERSATION_PATTERN.match(conversation_id)
         ):
             raise ProtocolError("'conversation_id' skal have formen 'web-' efterfulgt af 16-64 bogstaver og tal.")
-        return Start(municipality=valid_municipality(message.get("municipality")), conversation_id=conversation_id)
+        token = message.get("token")
+        return BrowserStart(
+            municipality=valid_municipality(message.get("municipality")),
+            conversation_id=conversation_id,
+            token=token if isinstance(token, str) else None,
+        )
     if kind == "dtmf":
         digit = message.get("digit")
         if not isinstance(digit, str) or digit not in DTMF_KEYS:
@@ -196,6 +212,14 @@ async def handle_browser_voice(request: web.Request) -> web.StreamResponse:
     async def start(message: Start) -> bool:
         # A chat that switches to the microphone keeps its conversation: no phone greeting in the middle of it.
         continues = message.conversation_id is not None
+        if continues:
+            token = message.token if isinstance(message, BrowserStart) else None
+            refused = session_error(request.app[WIDGET_SECRET], message.conversation_id, token)
+            if refused is not None:
+                await driver.protocol_error(ProtocolError(refused[1]), fatal="session")
+                await transport.notify({"type": "error", "message": refused[1]})
+                await transport.hangup()
+                return False
         message = replace(
             message,
             conversation_id=message.conversation_id or new_conversation_id(),
@@ -233,7 +257,7 @@ async def handle_browser_voice(request: web.Request) -> web.StreamResponse:
                 if not await driver.protocol_error(error):
                     break
                 continue
-            if isinstance(event, Start):
+            if isinstance(event, BrowserStart):
                 if not await start(event):
                     break
             elif not await driver.feed(event):
