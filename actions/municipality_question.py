@@ -2,10 +2,11 @@
 
 An answer action that needs the municipality (opening hours, contact details, an answer with the
 municipality's details) calls :func:`ask_first` before answering. When nobody told us the
-municipality, it remembers the question in ``pending_question`` and answers nothing; a rule then
-starts ``municipality_form``, which asks "Hvilken kommune bor du i?" with a button per configured
-municipality and understands a typed name or postcode. When the form is done,
-``action_answer_pending`` (actions/session.py) answers the original question.
+municipality, it remembers the question in ``pending_question``, answers nothing and runs
+``municipality_form`` as its follow-up action (rules cannot see which answers need it). The form
+asks "Hvilken kommune bor du i?" with a button per configured municipality and understands a typed
+name or postcode. When the form is done, ``action_answer_pending`` (actions/session.py) answers the
+original question.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -26,6 +27,7 @@ PENDING_SLOT = "pending_question"  # the name of the answer action waiting for t
 ANSWER_SLOT = "municipality_answer"  # what the citizen answered (the form's one slot)
 TRIES_SLOT = "municipality_tries"  # answers that named no municipality we know
 ASKED_SLOT = "municipality_asked"  # asked once in this session: do not ask again
+MUNICIPALITY_FORM = "municipality_form"
 MAX_TRIES = 3
 # "I don't know", "none of them", "stop": the citizen gives up naming the municipality.
 _GIVE_UP = re.compile(
@@ -46,7 +48,8 @@ def ask_first(tracker: Tracker, turn: TurnContext, action_name: str, needed: boo
         return []
     if not registry(turn.settings).ids:
         return []
-    return [SlotSet(PENDING_SLOT, action_name), SlotSet(TRIES_SLOT, None), SlotSet(ANSWER_SLOT, None)]
+    events = [SlotSet(PENDING_SLOT, action_name), SlotSet(TRIES_SLOT, None), SlotSet(ANSWER_SLOT, None)]
+    return [*events, FollowupAction(MUNICIPALITY_FORM)]
 
 
 def answer_needs_municipality(turn: TurnContext, topic: str | None) -> bool:

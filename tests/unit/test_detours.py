@@ -104,7 +104,8 @@ def test_a_postcode_two_municipalities_claim_names_neither(tmp_path: Path) -> No
 async def test_a_question_that_needs_the_municipality_waits_for_it(action, event, dispatcher) -> None:
     events = await action.run(dispatcher, make_tracker([event]), DOMAIN)
     assert slots_set(events)[PENDING_SLOT] == action.name()
-    assert dispatcher.messages == []  # municipality_form asks, by rule
+    assert events[-1] == {"event": "followup", "name": "municipality_form", "timestamp": None}
+    assert dispatcher.messages == []  # municipality_form asks
 
 
 async def test_a_question_without_municipality_details_is_answered_at_once(dispatcher) -> None:
