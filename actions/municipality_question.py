@@ -48,8 +48,7 @@ def ask_first(tracker: Tracker, turn: TurnContext, action_name: str, needed: boo
         return []
     if not registry(turn.settings).ids:
         return []
-    events = [SlotSet(PENDING_SLOT, action_name), SlotSet(TRIES_SLOT, None), SlotSet(ANSWER_SLOT, None)]
-    return [*events, FollowupAction(MUNICIPALITY_FORM)]
+    return [SlotSet(PENDING_SLOT, action_name), FollowupAction(MUNICIPALITY_FORM)]
 
 
 def answer_needs_municipality(turn: TurnContext, topic: str | None) -> bool:
@@ -91,6 +90,8 @@ class ValidateMunicipalityForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A known municipality sets ``municipality``; 'ved ikke' or the third miss ends with the generic answer."""
+        if slot_value is None:
+            return {ANSWER_SLOT: None}  # the form starting: nothing answered yet
         found = registry().match(slot_value)
         if found is not None:
             return {ANSWER_SLOT: found.id, MUNICIPALITY_SLOT: found.id, TRIES_SLOT: None}

@@ -149,6 +149,12 @@ async def test_a_known_answer_sets_the_municipality(said: str, expected: str) ->
     assert await validate(said, "out_of_scope") == {ANSWER_SLOT: expected, "municipality": expected, TRIES_SLOT: None}
 
 
+async def test_the_form_starting_is_no_answer() -> None:
+    tracker = make_tracker([user_event("hvornår har i åbent", "opening_hours")])
+    validated = await ValidateMunicipalityForm().validate_municipality_answer(None, CollectingDispatcher(), tracker, {})
+    assert validated == {ANSWER_SLOT: None}
+
+
 async def test_an_unknown_answer_asks_again_and_the_third_gives_the_generic_answer() -> None:
     assert await validate("Odense") == {ANSWER_SLOT: None, TRIES_SLOT: 1}
     assert await validate("2100", tries=1) == {ANSWER_SLOT: None, TRIES_SLOT: 2}
