@@ -68,6 +68,7 @@ from actions.booking_store import SlotTaken, normalise_phone
 from actions.context import TurnContext
 from actions.danish_time import When, parse_when
 from actions.day_reference import describe_day
+from actions.municipality_question import ask_first
 from actions.settings import TIMEZONE
 
 logger = logging.getLogger(__name__)
@@ -306,8 +307,11 @@ class AskBookingService(Action):
             for key in turn.municipality.booking
         ]
         if not buttons:
-            dispatcher.utter_message(text=turn.message("appointment_unknown_municipality"))
-            return [*events, SlotSet(SERVICE, None), ActiveLoop(None), SlotSet(REQUESTED, None)]
+            # No municipality known yet: ask which one (municipality_form), then the form starts again there.
+            asking = ask_first(tracker, turn, FORM) if turn.municipality.is_generic else []
+            if not asking:
+                dispatcher.utter_message(text=turn.message("appointment_unknown_municipality"))
+            return [*events, SlotSet(SERVICE, None), ActiveLoop(None), SlotSet(REQUESTED, None), *asking]
         question = turn.message("booking_ask_service")
         dispatcher.utter_message(text=f"{notice} {question}" if notice else question, buttons=buttons)
         return events

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking_slots import FORM as BOOKING_FORM
 from actions.context import MUNICIPALITY_SLOT, TurnContext, metadata_municipality, registry, settings
 from actions.faq import ActionAnswerFaq
 from actions.info import ActionContactInfo, ActionOpeningHours
@@ -97,6 +98,11 @@ class ActionAnswerPending(Action):
             dispatcher.utter_message(text=turn.message("municipality_generic_hint"))
         else:
             dispatcher.utter_message(text=turn.message("municipality_chosen"))
+        if tracker.get_slot(PENDING_SLOT) == BOOKING_FORM:  # a booking waited: the form starts again, now there
+            if turn.municipality.is_generic:
+                dispatcher.utter_message(text=turn.message("appointment_unknown_municipality"))
+                return events
+            return [*events, FollowupAction(BOOKING_FORM)]
         if answer is None or question is None:
             dispatcher.utter_message(response="utter_ask_what_help")
             return events

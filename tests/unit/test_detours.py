@@ -272,3 +272,47 @@ async def test_the_offer_of_a_person_matches_the_channel(channel, question, disp
 
 def test_turn_context_sees_the_channel() -> None:
     assert TurnContext.of(make_tracker([on_channel(user_event("x", "greet"), "phone")])).on_phone
+
+
+# --- a booking without a municipality ---------------------------------------------------------------------
+
+
+async def test_a_booking_without_municipality_asks_for_it_instead_of_refusing(dispatcher) -> None:
+    from actions.booking import AskBookingService
+
+    tracker = make_tracker([user_event("jeg vil gerne booke en tid", "book_appointment")])
+    events = await AskBookingService().run(dispatcher, tracker, DOMAIN)
+    assert texts(dispatcher) == []  # the municipality form asks; no refusal
+    assert slots_set(events)[PENDING_SLOT] == "booking_form"
+    assert ("followup", "municipality_form") in [(e["event"], e.get("name")) for e in events]
+    assert ("active_loop", None) in [(e["event"], e.get("name")) for e in events]
+
+
+async def test_a_booking_asked_once_already_is_refused_as_before(dispatcher) -> None:
+    from actions.booking import AskBookingService
+
+    tracker = make_tracker([user_event("jeg vil gerne booke en tid", "book_appointment")], slots={ASKED_SLOT: True})
+    events = await AskBookingService().run(dispatcher, tracker, DOMAIN)
+    assert any("jeg kan ikke booke en tid" in text for text in texts(dispatcher))
+    assert not any(e.get("event") == "followup" for e in events)
+
+
+async def test_the_waiting_booking_starts_again_in_the_chosen_municipality(dispatcher) -> None:
+    question = user_event("jeg vil gerne booke en tid", "book_appointment")
+    tracker = make_tracker(
+        waited(question, "Aarhus", "aarhus"), slots={"municipality": "aarhus", PENDING_SLOT: "booking_form"}
+    )
+    events = await ActionAnswerPending().run(dispatcher, tracker, DOMAIN)
+    assert texts(dispatcher) == ["Tak, så svarer jeg for Aarhus Kommune."]
+    assert (events[-1]["event"], events[-1]["name"]) == ("followup", "booking_form")
+    assert slots_set(events)[PENDING_SLOT] is None
+
+
+async def test_a_waiting_booking_without_municipality_is_refused(dispatcher) -> None:
+    question = user_event("jeg vil gerne booke en tid", "book_appointment")
+    tracker = make_tracker(
+        waited(question, "ved ikke", None), slots={"municipality": "_generic", PENDING_SLOT: "booking_form"}
+    )
+    events = await ActionAnswerPending().run(dispatcher, tracker, DOMAIN)
+    assert any("jeg kan ikke booke en tid" in text for text in texts(dispatcher))
+    assert not any(e.get("event") == "followup" for e in events)

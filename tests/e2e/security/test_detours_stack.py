@@ -138,3 +138,18 @@ def test_the_phone_still_transfers(stack) -> None:
     assert status == 200, reply
     assert texts(reply).startswith("Jeg sætter dig i kontakt med en medarbejder."), reply
     assert [m["custom"]["handoff"]["channel"] for m in reply if "custom" in m] == ["phone"]
+
+
+def test_a_booking_without_municipality_asks_for_it_then_books_there(stack) -> None:
+    config, _ = stack
+    sender = new_sender()
+    asked = say(config, sender, "jeg vil gerne booke en tid")  # a REST client without metadata
+    assert asked_for_municipality(asked), asked
+    assert "kan ikke booke" not in texts(asked)
+    started = say(config, sender, "Aarhus")
+    assert "Aarhus Kommune" in texts(started), started
+    service = [m for m in started if m.get("text") == "Vil du booke en tid hos jobcentret eller hos lægen?"]
+    assert service and [b["title"] for b in service[0]["buttons"]] == ["Jobcentret", "Lægen"], started
+    day = texts(say(config, sender, "hos jobcentret"))
+    # Aarhus' jobcentre books every 45 minutes (content/municipalities/aarhus.yml): its times, not another's
+    assert day.startswith("Hvilken dag passer dig?") and "kl. 10.45" in day, day
