@@ -17,7 +17,7 @@ def test_shell_answers_and_buttons_can_be_picked_by_number(stack) -> None:
     out = io.StringIO()
     assert chat_loop(config, "frederikshavn", source, out) == 0
     text = out.getvalue()
-    assert "[1] Ja, stil mig videre" in text
+    assert "[1] Ja, hvordan?" in text  # the web/terminal offer of a person (content: offer_handoff_yes_web)
     assert "(overdragelse til medarbejder: Borgeren" in text
     assert "98 45 50 00" in text
 

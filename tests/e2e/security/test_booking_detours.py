@@ -93,6 +93,7 @@ def test_a_time_between_slots_is_not_booked_and_the_nearest_are_offered(stack) -
 
 def test_markup_given_as_a_name_up_front_is_never_the_name(stack) -> None:
     citizen = Citizen(stack[0])
-    reply = citizen.say("book en tid hos lægen på fredag kl 13, mit navn er <script>alert(1)</script> tlf 20304053")
+    # 11.45: a free time inside the doctor's Friday hours that no other stack test books
+    reply = citizen.say("book en tid hos lægen på fredag kl 11.45, mit navn er <script>alert(1)</script> tlf 20304053")
     assert "<script>" not in reply and "alert" not in reply
     assert "fulde navn" in reply  # the name is asked for again
