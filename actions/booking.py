@@ -68,6 +68,7 @@ from actions.booking_store import SlotTaken, normalise_phone
 from actions.context import TurnContext
 from actions.danish_time import When, parse_when
 from actions.day_reference import describe_day
+from actions.forms import validate_keeping_helpers
 from actions.municipality_question import ask_first
 from actions.settings import TIMEZONE
 
@@ -87,12 +88,7 @@ class ValidateBookingForm(FormValidationAction):
         rasa-sdk drops extracted slots that are not required slots of the form; the
         notice, the offered times and the part of the day must reach the next question.
         """
-        extraction_events = await self.get_extraction_events(dispatcher, tracker, domain)
-        tracker.add_slots(extraction_events)
-        validation_events = await self._extract_validation_events(dispatcher, tracker, domain)
-        validated = {event["name"] for event in validation_events if event.get("event") == "slot"}
-        helpers = [e for e in extraction_events if e["name"] in HELPER_SLOTS and e["name"] not in validated]
-        return helpers + validation_events
+        return await validate_keeping_helpers(self, dispatcher, tracker, domain, HELPER_SLOTS)
 
     async def extract_booking_service(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

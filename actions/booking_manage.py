@@ -50,6 +50,7 @@ from actions.booking_slots import (
 )
 from actions.booking_store import Booking, BookingNotFound, SlotTaken, normalise_phone
 from actions.context import TurnContext
+from actions.forms import validate_keeping_helpers
 from actions.settings import TIMEZONE
 
 logger = logging.getLogger(__name__)
@@ -101,12 +102,7 @@ class ValidateManageBookingForm(ValidateBookingForm):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Extract and validate; keep the lookup's helper slots (rasa-sdk drops slots that are not required)."""
-        extraction_events = await self.get_extraction_events(dispatcher, tracker, domain)
-        tracker.add_slots(extraction_events)
-        validation_events = await self._extract_validation_events(dispatcher, tracker, domain)
-        validated = {event["name"] for event in validation_events if event.get("event") == "slot"}
-        helpers = [e for e in extraction_events if e["name"] in MANAGE_HELPERS and e["name"] not in validated]
-        return helpers + validation_events
+        return await validate_keeping_helpers(self, dispatcher, tracker, domain, MANAGE_HELPERS)
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
